@@ -1,0 +1,73 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "Stoplink",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stoplink", targets: ["stoplink"]),
+        .library(name: "StoplinkServer", targets: ["StoplinkServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "StoplinkCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "StoplinkStore",
+            dependencies: [
+                "StoplinkCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "StoplinkServer",
+            dependencies: [
+                "StoplinkCore",
+                "StoplinkStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "stoplink",
+            dependencies: [
+                "StoplinkServer",
+                "StoplinkStore",
+                "StoplinkCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "StoplinkCoreTests", dependencies: ["StoplinkCore"]),
+        .testTarget(
+            name: "StoplinkStoreTests",
+            dependencies: [
+                "StoplinkStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "StoplinkServerTests",
+            dependencies: [
+                "StoplinkServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

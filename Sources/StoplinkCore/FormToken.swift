@@ -1,0 +1,55 @@
+import Crypto
+import Foundation
+
+/// The stateless token in the opt-out form: proves the form came from this server for this code,
+/// recently. `issued-at-seconds.base64url(HMAC-SHA256(secret, "form:v1:code:issued-at"))`.
+public struct FormToken: Sendable {
+    public static let lifetime: TimeInterval = 4 * 60 * 60
+    /// Clocks of several servers may disagree a little.
+    static let allowedSkew: TimeInterval = 5 * 60
+
+    /// Derived from the server secret so the form key differs from every other use of it.
+    private let keyBytes: Data
+
+    public init(secret: some DataProtocol) {
+        keyBytes = Data(SHA256.hash(data: Data("stoplink form token".utf8) + Data(secret)))
+    }
+
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+
+    public func issue(code: String, at now: Date) -> String {
+        let issued = Int(now.timeIntervalSince1970)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(message(code: code, issued: issued).utf8), using: key)
+        return "\(issued).\(Base64URL.encode(Data(mac)))"
+    }
+
+    public func isValid(_ token: String, code: String, at now: Date) -> Bool {
+        let parts = token.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let issued = Int(parts[0]), let mac = Base64URL.decode(String(parts[1])) else {
+            return false
+        }
+        let age = now.timeIntervalSince1970 - TimeInterval(issued)
+        guard age <= Self.lifetime, age >= -Self.allowedSkew else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(message(code: code, issued: issued).utf8), using: key)
+    }
+
+    private func message(code: String, issued: Int) -> String {
+        "form:v1:\(code):\(issued)"
+    }
+}
+
+/// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5).
+public enum Base64URL {
+    public static func encode(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ string: String) -> Data? {
+        var base64 = string.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import StoplinkCore
+
+/// Everything `stoplink serve` is told from flags or `STOPLINK_*` variables.
+public struct AppConfig: Sendable {
+    public var host: String
+    public var port: Int
+    /// `sqlite:PATH` (or a bare path).
+    public var database: String
+    /// The base of every short link, without a trailing slash.
+    public var publicURL: String
+    /// Signs form tokens; generated and kept in the database when not given.
+    public var secret: String?
+    public var codeLength: Int
+    /// The folder holding `Templates/` and `Public/`.
+    public var resourcesDirectory: String
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, database: String = "sqlite:stoplink.sqlite",
+        publicURL: String = "http://127.0.0.1:8080", secret: String? = nil, codeLength: Int = ShortCode.defaultLength,
+        resourcesDirectory: String = FileManager.default.currentDirectoryPath
+    ) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.publicURL = publicURL
+        self.secret = secret
+        self.codeLength = codeLength
+        self.resourcesDirectory = resourcesDirectory
+    }
+
+    /// Every problem with the settings at once, so a start-up fails with one complete message.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        if !(1...65535).contains(port) { problems.append("--port must be 1–65535, not \(port)") }
+        if host.isEmpty { problems.append("--host must not be empty") }
+        if let url = URL(string: publicURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
+            if publicURL.hasSuffix("/") { problems.append("--public-url must not end with '/'") }
+        } else {
+            problems.append("--public-url must be an http(s) URL such as https://stp.example, not '\(publicURL)'")
+        }
+        if !ShortCode.allowedLengths.contains(codeLength) { problems.append("--code-length must be 8–16, not \(codeLength)") }
+        if let secret, secret.utf8.count < 16 { problems.append("--secret must be at least 16 characters") }
+        if Self.sqlitePath(database) == nil { problems.append("--database must be sqlite:PATH, not '\(database)'") }
+        var isDirectory: ObjCBool = false
+        let templates = URL(fileURLWithPath: resourcesDirectory).appendingPathComponent("Templates").path
+        if !FileManager.default.fileExists(atPath: templates, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            problems.append("no Templates/ folder in \(resourcesDirectory): run from the Stoplink folder or set --resources")
+        }
+        return problems
+    }
+
+    /// The file path of a SQLite database URL: `sqlite:PATH`, `sqlite://PATH`, or a bare path.
+    public static func sqlitePath(_ database: String) -> String? {
+        if database.hasPrefix("postgres:") || database.hasPrefix("postgresql:") { return nil }
+        var path = database
+        if path.hasPrefix("sqlite://") {
+            path.removeFirst("sqlite://".count)
+        } else if path.hasPrefix("sqlite:") {
+            path.removeFirst("sqlite:".count)
+        } else if path.contains("://") {
+            return nil
+        }
+        return path.isEmpty ? nil : path
+    }
+
+    /// The short link of a code.
+    public func url(of code: String) -> String { "\(publicURL)/\(code)" }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String {
+        "Stoplink cannot start:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import StoplinkCore
+import StoplinkStore
+
+/// What the application runs on; tests build their own to hold the store and a manual clock.
+public struct AppDependencies: Sendable {
+    public var store: any Store
+    public var clock: any WallClock
+    public var renderer: PageRenderer
+    public var visits: VisitRecorder
+    /// The signing secret: the configured one, or the one kept in the database.
+    public var secret: String
+
+    public init(store: any Store, clock: any WallClock, renderer: PageRenderer, visits: VisitRecorder, secret: String) {
+        self.store = store
+        self.clock = clock
+        self.renderer = renderer
+        self.visits = visits
+        self.secret = secret
+    }
+
+    /// Opens the configured database (running its migrations) and loads the templates.
+    public static func make(config: AppConfig, clock: any WallClock = SystemClock(), logger: Logger) async throws -> AppDependencies {
+        let problems = config.problems()
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        let store = try openStore(config.database)
+        return try await make(config: config, store: store, clock: clock, logger: logger)
+    }
+
+    public static func make(config: AppConfig, store: any Store, clock: any WallClock, logger: Logger) async throws -> AppDependencies {
+        let renderer = try await PageRenderer(resourcesDirectory: config.resourcesDirectory)
+        let secret: String
+        if let configured = config.secret {
+            secret = configured
+        } else {
+            secret = try await store.setting("signing_secret") {
+                Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }).base64EncodedString()
+            }
+        }
+        return AppDependencies(
+            store: store, clock: clock, renderer: renderer, visits: VisitRecorder(store: store, logger: logger), secret: secret
+        )
+    }
+}
+
+/// Opens the store a database URL names (`sqlite:PATH`).
+public func openStore(_ database: String) throws -> any Store {
+    guard let path = AppConfig.sqlitePath(database) else { throw StoreError.unsupportedDatabase(database) }
+    return try SQLiteStore.open(path: path)
+}
+
+/// The whole service: HTTP server plus its background services.
+public func buildApplication(config: AppConfig, logger: Logger) async throws -> some ApplicationProtocol {
+    let dependencies = try await AppDependencies.make(config: config, logger: logger)
+    return buildApplication(config: config, dependencies: dependencies, logger: logger, onServerRunning: { _ in })
+}
+
+public func buildApplication(
+    config: AppConfig, dependencies: AppDependencies, logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(config: config, dependencies: dependencies)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoplink"),
+        services: [dependencies.visits],
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
+}
+
+public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Router<AppRequestContext> {
+    let secret = Data(dependencies.secret.utf8)
+    let landing = LandingController(
+        store: dependencies.store,
+        renderer: dependencies.renderer,
+        formToken: FormToken(secret: secret),
+        visits: dependencies.visits,
+        clock: dependencies.clock,
+        allowedOrigins: [origin(of: config.publicURL)].compactMap { $0 }.reduce(into: Set<String>()) { $0.insert($1) },
+        visitorKey: Data(SHA256.hash(data: Data("stoplink visitor".utf8) + secret))
+    )
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware(contentSecurityPolicy: dependencies.renderer.contentSecurityPolicy))
+    router.add(middleware: ErrorPageMiddleware(landing: landing))
+    let robots = (try? String(
+        contentsOf: URL(fileURLWithPath: config.resourcesDirectory).appendingPathComponent("Public/robots.txt"), encoding: .utf8
+    )) ?? "User-agent: *\nDisallow: /\n"
+    OpsController(store: dependencies.store, robots: robots).addRoutes(to: router)
+    landing.addRoutes(to: router)
+    return router
+}
+
+/// `scheme://host[:port]` of a URL, lowercased, as browsers send it in `Origin`.
+func origin(of url: String) -> String? {
+    guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else {
+        return nil
+    }
+    let port = components.port.map { ":\($0)" } ?? ""
+    return "\(scheme)://\(host)\(port)".lowercased()
+}

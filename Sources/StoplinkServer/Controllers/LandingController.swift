@@ -1,0 +1,274 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import StoplinkCore
+import StoplinkStore
+
+/// The recipient's pages: `GET /{code}` shows the form, `POST /{code}` opts out after the number
+/// is confirmed, `GET /{code}/done` confirms. A GET never changes consent.
+struct LandingController: Sendable {
+    static let maximumFormBytes = 16 * 1024
+    static let maximumWrongNumbers = 5
+    static let lockoutWindow: TimeInterval = 24 * 60 * 60
+
+    let store: any Store
+    let renderer: PageRenderer
+    let formToken: FormToken
+    let visits: VisitRecorder
+    let clock: any WallClock
+    let allowedOrigins: Set<String>
+    /// Keys the hash that counts unique visitors without storing their addresses.
+    let visitorKey: Data
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("{code}", use: show)
+        router.post("{code}", use: submit)
+        router.get("{code}/done", use: done)
+    }
+
+    // MARK: Routes
+
+    @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
+        let code = context.parameters.get("code") ?? ""
+        guard let found = try await lookUp(code) else {
+            return notFound(request, language: chooseLanguage(request, company: nil))
+        }
+        visits.record(visit(to: found.link, request: request, context: context))
+        return try await page(for: found, language: chooseLanguage(request, company: found.company), request: request, form: FormState())
+    }
+
+    @Sendable func submit(request: Request, context: AppRequestContext) async throws -> Response {
+        let code = context.parameters.get("code") ?? ""
+        var language = chooseLanguage(request, company: nil)
+        if isCrossSite(request) {
+            context.logger.notice("refused a cross-site form post")
+            return message(.forbidden, "forbidden", language: language, path: request.uri.path)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maximumFormBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return message(.contentTooLarge, "too_large", language: language, path: request.uri.path)
+        }
+        guard let found = try await lookUp(code) else { return notFound(request, language: language) }
+        language = chooseLanguage(request, company: found.company)
+
+        let fields: [String: String]
+        do {
+            fields = try FormBody.parse(body.readableBytesView)
+        } catch {
+            // The token cannot be read either; show a fresh form and record nothing.
+            return try await page(for: found, language: language, request: request,
+                                  form: FormState(error: "error_invalid_text"), status: .badRequest)
+        }
+        let now = clock.now()
+        guard let token = fields["token"], formToken.isValid(token, code: found.link.code, at: now) else {
+            context.logger.notice("refused a form post without a valid token")
+            return message(.forbidden, "forbidden", language: language, path: request.uri.path)
+        }
+        if let suppression = try await store.suppression(companyID: found.company.id, phone: found.link.phone),
+           suppression.scope.covers(found.company.optOutScope) {
+            return redirectToDone(found.link.code, language: language)
+        }
+        if try await isLocked(found.link, at: now) {
+            return try await page(for: found, language: language, request: request, form: FormState(), status: .tooManyRequests)
+        }
+
+        let reasonText = fields["reason_text"].flatMap { FreeText.clean($0) }
+        let reason = fields["reason"].flatMap { key in reasons(of: found.company, language: language).first { $0.key == key }?.key }
+        var form = FormState(phone: fields["phone"] ?? "", reason: reason, reasonText: reasonText ?? "")
+
+        let typed: PhoneNumber
+        do {
+            typed = try PhoneNumber(parsing: fields["phone"] ?? "", defaultRegion: found.company.defaultCountry)
+        } catch {
+            form.error = "error_invalid_phone"
+            return try await page(for: found, language: language, request: request, form: form, status: .unprocessableContent)
+        }
+        guard typed == found.link.phone else {
+            let wrong = try await store.recordFailedAttempt(
+                linkID: found.link.id, at: now, countingSince: now.addingTimeInterval(-Self.lockoutWindow)
+            )
+            context.logger.notice("wrong number typed on a link", metadata: ["attempts": "\(wrong)"])
+            form.error = "error_mismatch"
+            let status: HTTPResponse.Status = wrong >= Self.maximumWrongNumbers ? .tooManyRequests : .unprocessableContent
+            return try await page(for: found, language: language, request: request, form: form, status: status)
+        }
+
+        let outcome = try await store.recordOptOut(OptOutRequest(
+            companyID: found.company.id, phone: found.link.phone, scope: found.company.optOutScope, source: .link,
+            campaignID: found.link.campaignID, reason: reason, reasonText: reasonText, occurredAt: now
+        ))
+        if case .recorded(let event) = outcome {
+            context.logger.info("opt-out recorded", metadata: ["seq": "\(event.seq)", "phone": "\(event.phone.masked)"])
+        }
+        return redirectToDone(found.link.code, language: language)
+    }
+
+    @Sendable func done(request: Request, context: AppRequestContext) async throws -> Response {
+        let code = context.parameters.get("code") ?? ""
+        guard let found = try await lookUp(code) else {
+            return notFound(request, language: chooseLanguage(request, company: nil))
+        }
+        let chosen = chooseLanguage(request, company: found.company)
+        guard let suppression = try await store.suppression(companyID: found.company.id, phone: found.link.phone) else {
+            return Response(status: .seeOther, headers: [.location: "/\(found.link.code)?lang=\(chosen)"])
+        }
+        let body = suppression.scope == .all ? "body_done_all" : "body_done"
+        let company = found.company.name
+        return html(.ok, renderer.render("message", language: chosen, path: request.uri.path, values: [
+            "company": company, "title": renderer.text("title_done", language: chosen),
+            "paragraphs": [renderer.text(body, language: chosen, ["company": company])],
+        ]))
+    }
+
+    // MARK: Pages
+
+    struct FormState {
+        var phone = ""
+        var reason: String?
+        var reasonText = ""
+        var error: String?
+    }
+
+    /// The form, or what stands in its place: the already-opted-out notice or the lockout.
+    private func page(
+        for found: Found, language: String, request: Request, form: FormState, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let company = found.company
+        let masked = found.link.phone.masked
+        let path = "/\(found.link.code)"
+        if let suppression = try await store.suppression(companyID: company.id, phone: found.link.phone),
+           suppression.scope.covers(company.optOutScope) {
+            let key = suppression.scope == .all ? "body_already_all" : "body_already"
+            let date = Self.dateText(suppression.since, language: language)
+            return html(.ok, renderer.render("message", language: language, path: path, values: [
+                "company": company.name, "title": renderer.text("title_already", language: language),
+                "paragraphs": [renderer.text(key, language: language, ["masked": masked, "company": company.name, "date": date])],
+            ]))
+        }
+        if try await isLocked(found.link, at: clock.now()) {
+            return html(status == .ok ? .tooManyRequests : status, renderer.render("message", language: language, path: path, values: [
+                "company": company.name, "title": renderer.text("title_locked", language: language),
+                "paragraphs": [renderer.text("body_locked", language: language, ["company": company.name])],
+            ]))
+        }
+        var shuffled = reasons(of: company, language: language)
+        let other = shuffled.firstIndex { $0.key == "other" }.map { shuffled.remove(at: $0) }
+        shuffled.shuffle()
+        if let other { shuffled.append(other) }
+        let intro = company.pageText[language]
+            ?? renderer.text(company.optOutScope == .all ? "intro_all" : "intro", language: language, ["company": company.name])
+        var values: [String: Any] = [
+            "company": company.name,
+            "title": renderer.text("title_form", language: language, ["company": company.name]),
+            "intro": intro,
+            "sent_to": renderer.text("sent_to", language: language, ["masked": masked]),
+            "action": "\(path)?lang=\(language)",
+            "token": formToken.issue(code: found.link.code, at: clock.now()),
+            "phone": form.phone,
+            "reason_text": form.reasonText,
+            "reasons": shuffled.map { ["key": $0.key, "label": $0.label, "checked": $0.key == form.reason] as [String: Any] },
+        ]
+        for key in ["phone_label", "phone_hint", "reason_legend", "submit"] {
+            values[key] = renderer.text(key, language: language)
+        }
+        values["reason_text_label"] = renderer.text("reason_text_label", language: language, ["company": company.name])
+        if let error = form.error { values["error"] = renderer.text(error, language: language) }
+        return html(status, renderer.render("form", language: language, path: path, values: values))
+    }
+
+    func notFound(_ request: Request, language: String) -> Response {
+        message(.notFound, "not_found", language: language, path: request.uri.path)
+    }
+
+    /// A page with a title and one paragraph from the locale table (`title_NAME`, `body_NAME`).
+    func message(_ status: HTTPResponse.Status, _ name: String, language: String, path: String) -> Response {
+        html(status, renderer.render("message", language: language, path: path, values: [
+            "title": renderer.text("title_\(name)", language: language),
+            "paragraphs": [renderer.text("body_\(name)", language: language)],
+        ]))
+    }
+
+    private func html(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+
+    private func redirectToDone(_ code: String, language: String) -> Response {
+        Response(status: .seeOther, headers: [.location: "/\(code)/done?lang=\(language)"])
+    }
+
+    // MARK: Rules
+
+    struct Found {
+        var link: StoplinkStore.Link
+        var company: Company
+    }
+
+    /// A malformed code is looked up as a placeholder that never exists, so it costs the same
+    /// and answers the same as an unknown one.
+    private func lookUp(_ code: String) async throws -> Found? {
+        let normalised = ShortCode.normalise(code) ?? ShortCode.placeholder
+        guard let link = try await store.link(code: normalised),
+              let company = try await store.company(id: link.companyID) else { return nil }
+        return Found(link: link, company: company)
+    }
+
+    private func isLocked(_ link: StoplinkStore.Link, at now: Date) async throws -> Bool {
+        try await store.failedAttempts(linkID: link.id, since: now.addingTimeInterval(-Self.lockoutWindow))
+            >= Self.maximumWrongNumbers
+    }
+
+    private func reasons(of company: Company, language: String) -> [PageRenderer.Reason] {
+        guard let custom = company.reasons, !custom.isEmpty else { return renderer.standardReasons(language: language) }
+        return custom.map { reason in
+            PageRenderer.Reason(key: reason.key, label: reason.labels[language] ?? reason.labels[Language.fallback] ?? reason.key)
+        }
+    }
+
+    private func chooseLanguage(_ request: Request, company: Company?) -> String {
+        Language.choose(
+            query: request.uri.queryParameters.get("lang"),
+            acceptLanguage: request.headers[.acceptLanguage],
+            companyDefault: company?.defaultLanguage
+        )
+    }
+
+    /// A post from another site: the browser says so (`Sec-Fetch-Site`), or names a foreign
+    /// `Origin`. `Origin: null` is what browsers send under `Referrer-Policy: no-referrer`,
+    /// so it is left to the form token.
+    private func isCrossSite(_ request: Request) -> Bool {
+        if let site = request.headers[.secFetchSite], site.lowercased() == "cross-site" { return true }
+        guard let origin = request.headers[.origin]?.lowercased(), origin != "null" else { return false }
+        if allowedOrigins.contains(origin) { return false }
+        if let host = request.head.authority?.lowercased(),
+           origin == "http://\(host)" || origin == "https://\(host)" { return false }
+        return true
+    }
+
+    private func visit(to link: StoplinkStore.Link, request: Request, context: AppRequestContext) -> Visit {
+        let agent = request.headers[.userAgent]
+        let hints = [HTTPField.Name.secPurpose, .purpose, .xPurpose, .xMoz].compactMap { request.headers[$0] }
+        let kind = VisitClassifier.classify(method: request.method.rawValue, userAgent: agent, purposeHints: hints)
+        let address = context.remoteAddress?.ipAddress ?? ""
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("\(address)|\(agent ?? "")".utf8), using: SymmetricKey(data: visitorKey)
+        )
+        let visitor = Data(mac).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return Visit(linkID: link.id, kind: kind, visitor: visitor, at: clock.now())
+    }
+
+    static func dateText(_ date: Date, language: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: language)
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateStyle = .long
+        formatter.timeStyle = .none
+        return formatter.string(from: date)
+    }
+}

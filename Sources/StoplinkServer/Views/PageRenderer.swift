@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+import Mustache
+import StoplinkCore
+
+/// Renders the recipient's pages from the Mustache templates and the locale string tables in
+/// `Templates/`, with the stylesheet from `Public/` inlined (one request on a slow network).
+public struct PageRenderer: Sendable {
+    private let library: MustacheLibrary
+    private let strings: [String: [String: String]]
+    private let reasonLabels: [String: [Reason]]
+    private let stylesheet: String
+    /// The page's Content-Security-Policy: no script at all; the one inline stylesheet by its hash.
+    public let contentSecurityPolicy: String
+
+    public struct Reason: Sendable, Decodable {
+        public var key: String
+        public var label: String
+    }
+
+    public init(resourcesDirectory: String) async throws {
+        let root = URL(fileURLWithPath: resourcesDirectory)
+        let templates = root.appendingPathComponent("Templates")
+        library = try await MustacheLibrary(directory: templates.path)
+        for name in ["form", "message"] where library.getTemplate(named: name) == nil {
+            throw RendererError.missingTemplate(name)
+        }
+        var strings: [String: [String: String]] = [:]
+        var reasonLabels: [String: [Reason]] = [:]
+        for language in Language.supported {
+            let file = templates.appendingPathComponent("locales/\(language).json")
+            let table = try JSONDecoder().decode(LocaleTable.self, from: Data(contentsOf: file))
+            strings[language] = table.strings
+            reasonLabels[language] = table.reasons
+        }
+        self.strings = strings
+        self.reasonLabels = reasonLabels
+        stylesheet = try String(contentsOf: root.appendingPathComponent("Public/style.css"), encoding: .utf8)
+        let hash = Data(SHA256.hash(data: Data(stylesheet.utf8))).base64EncodedString()
+        contentSecurityPolicy = [
+            "default-src 'none'", "style-src 'sha256-\(hash)'", "img-src 'self'", "form-action 'self'",
+            "base-uri 'none'", "frame-ancestors 'none'",
+        ].joined(separator: "; ")
+    }
+
+    /// A string of the locale table with `{name}` placeholders filled in.
+    public func text(_ key: String, language: String, _ values: [String: String] = [:]) -> String {
+        var text = strings[language]?[key] ?? strings[Language.fallback]?[key] ?? key
+        for (name, value) in values {
+            text = text.replacingOccurrences(of: "{\(name)}", with: value)
+        }
+        return text
+    }
+
+    /// The standard reasons of a language, `other` last.
+    public func standardReasons(language: String) -> [Reason] {
+        reasonLabels[language] ?? reasonLabels[Language.fallback] ?? []
+    }
+
+    /// Renders `template` with `values`; the language switcher and stylesheet are added here.
+    public func render(_ template: String, language: String, path: String, values: [String: Any]) -> String {
+        var context = values
+        context["lang"] = language
+        context["css"] = stylesheet
+        context["languages_label"] = text("languages_label", language: language)
+        context["languages"] = Language.supported.map { tag in
+            ["tag": tag, "name": text("language_name", language: tag), "href": "\(path)?lang=\(tag)",
+             "current": tag == language] as [String: Any]
+        }
+        return library.render(context, withTemplate: template) ?? ""
+    }
+}
+
+enum RendererError: Error, CustomStringConvertible {
+    case missingTemplate(String)
+
+    var description: String {
+        switch self {
+        case .missingTemplate(let name): "Templates/\(name).mustache is missing"
+        }
+    }
+}
+
+/// One `Templates/locales/LANG.json`.
+struct LocaleTable: Decodable {
+    var strings: [String: String]
+    var reasons: [PageRenderer.Reason]
+}

@@ -1,0 +1,85 @@
+import GRDB
+
+/// The SQLite schema, one numbered migration at a time. Migrations are append-only: a shipped
+/// one is never edited; a change is a new migration. Times are Unix milliseconds.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001-recipient-flow") { db in
+            try db.execute(sql: """
+                CREATE TABLE settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE companies (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    default_country TEXT NOT NULL,
+                    default_language TEXT NOT NULL,
+                    opt_out_scope TEXT NOT NULL DEFAULT 'marketing',
+                    reasons TEXT,
+                    page_text TEXT NOT NULL DEFAULT '{}',
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE campaigns (
+                    id INTEGER PRIMARY KEY,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    ref TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (company_id, ref)
+                );
+                CREATE TABLE links (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+                    phone TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (campaign_id, phone)
+                );
+                CREATE TABLE consent_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    action TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    campaign_id INTEGER REFERENCES campaigns(id),
+                    reason TEXT,
+                    reason_text TEXT,
+                    evidence TEXT,
+                    raw_text TEXT,
+                    occurred_at INTEGER NOT NULL
+                );
+                CREATE INDEX consent_events_by_number ON consent_events (company_id, phone, seq);
+                CREATE INDEX consent_events_by_company ON consent_events (company_id, seq);
+                CREATE TABLE suppressions (
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    phone TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    since INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    campaign_id INTEGER REFERENCES campaigns(id),
+                    last_seq INTEGER NOT NULL,
+                    PRIMARY KEY (company_id, phone)
+                ) WITHOUT ROWID;
+                CREATE TABLE failed_attempts (
+                    link_id INTEGER NOT NULL REFERENCES links(id),
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX failed_attempts_by_link ON failed_attempts (link_id, at);
+                CREATE TABLE visits (
+                    id INTEGER PRIMARY KEY,
+                    link_id INTEGER NOT NULL REFERENCES links(id),
+                    kind TEXT NOT NULL,
+                    visitor TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX visits_by_link ON visits (link_id, kind, visitor);
+                """)
+        }
+        return migrator
+    }
+}

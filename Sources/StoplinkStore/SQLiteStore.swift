@@ -1,0 +1,330 @@
+import Foundation
+import GRDB
+import StoplinkCore
+
+/// The embedded default: one SQLite file through GRDB.
+public struct SQLiteStore: Store {
+    let writer: any DatabaseWriter
+
+    /// Runs the migrations on `writer`; tests may pass an in-memory queue.
+    public init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try SQLiteMigrations.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the database file at `path`: WAL with one writer and many
+    /// readers, `synchronous=FULL` so an acknowledged opt-out survives a power loss.
+    public static func open(path: String) throws -> SQLiteStore {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return try SQLiteStore(writer: DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// Whether every migration this build knows has been applied.
+    public func isMigrated() async throws -> Bool {
+        try await writer.read { db in try SQLiteMigrations.migrator.hasCompletedMigrations(db) }
+    }
+
+    public func ping() async throws {
+        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: Companies
+
+    public func createCompany(name: String, defaultCountry: String, defaultLanguage: String, at: Date) async throws -> Company {
+        let company = Company(
+            id: "co_" + ShortCode.generate(length: 12), name: name, defaultCountry: defaultCountry.uppercased(),
+            defaultLanguage: defaultLanguage, optOutScope: .marketing, reasons: nil, pageText: [:], createdAt: at
+        )
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO companies (id, name, default_country, default_language, opt_out_scope, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [company.id, company.name, company.defaultCountry, company.defaultLanguage,
+                            company.optOutScope.rawValue, Millis.from(at)]
+            )
+        }
+        return company
+    }
+
+    public func company(id: String) async throws -> Company? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM companies WHERE id = ?", arguments: [id]).map(Self.company)
+        }
+    }
+
+    public func companyCount() async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM companies") ?? 0 }
+    }
+
+    static func company(_ row: Row) throws -> Company {
+        let decoder = JSONDecoder()
+        let reasons: [Reason]? = try (row["reasons"] as String?).map { try decoder.decode([Reason].self, from: Data($0.utf8)) }
+        let pageText = try decoder.decode([String: String].self, from: Data((row["page_text"] as String? ?? "{}").utf8))
+        return Company(
+            id: row["id"], name: row["name"], defaultCountry: row["default_country"],
+            defaultLanguage: row["default_language"],
+            optOutScope: OptOutScope(rawValue: row["opt_out_scope"]) ?? .marketing,
+            reasons: reasons, pageText: pageText, createdAt: Millis.date(row["created_at"])
+        )
+    }
+
+    // MARK: Campaigns and links
+
+    public func createCampaign(companyID: String, ref: String, name: String, purpose: Purpose, at: Date) async throws -> Campaign {
+        try await writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM companies WHERE id = ?", arguments: [companyID]) != nil else {
+                throw StoreError.companyNotFound(companyID)
+            }
+            do {
+                try db.execute(
+                    sql: "INSERT INTO campaigns (company_id, ref, name, purpose, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [companyID, ref, name, purpose.rawValue, Millis.from(at)]
+                )
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.campaignExists(ref)
+            }
+            return Campaign(id: db.lastInsertedRowID, companyID: companyID, ref: ref, name: name, purpose: purpose, createdAt: at)
+        }
+    }
+
+    public func campaign(companyID: String, ref: String) async throws -> Campaign? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM campaigns WHERE company_id = ? AND ref = ?", arguments: [companyID, ref]
+            ).map { row in
+                Campaign(
+                    id: row["id"], companyID: row["company_id"], ref: row["ref"], name: row["name"],
+                    purpose: Purpose(rawValue: row["purpose"]) ?? .marketing, createdAt: Millis.date(row["created_at"])
+                )
+            }
+        }
+    }
+
+    public func issueLinks(campaign: Campaign, phones: [PhoneNumber], codeLength: Int, at: Date) async throws -> [Link] {
+        let created = Millis.from(at)
+        return try await writer.write { db in
+            let find = try db.cachedStatement(sql: "SELECT id, code, created_at FROM links WHERE campaign_id = ? AND phone = ?")
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO links (code, company_id, campaign_id, phone, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (code) DO NOTHING
+                """)
+            var issued: [PhoneNumber: Link] = [:]
+            var links: [Link] = []
+            links.reserveCapacity(phones.count)
+            for phone in phones {
+                if let known = issued[phone] {
+                    links.append(known)
+                    continue
+                }
+                let link: Link
+                if let row = try Row.fetchOne(find, arguments: [campaign.id, phone.e164]) {
+                    link = Link(
+                        id: row[0], code: row[1], companyID: campaign.companyID, campaignID: campaign.id,
+                        campaignRef: campaign.ref, phone: phone, createdAt: Millis.date(row[2])
+                    )
+                } else {
+                    // A new code collides with an issued one about once in 2^50 / issued codes;
+                    // the unique index catches it and a fresh code is drawn.
+                    var code = ShortCode.generate(length: codeLength)
+                    try insert.execute(arguments: [code, campaign.companyID, campaign.id, phone.e164, created])
+                    while db.changesCount == 0 {
+                        code = ShortCode.generate(length: codeLength)
+                        try insert.execute(arguments: [code, campaign.companyID, campaign.id, phone.e164, created])
+                    }
+                    link = Link(
+                        id: db.lastInsertedRowID, code: code, companyID: campaign.companyID, campaignID: campaign.id,
+                        campaignRef: campaign.ref, phone: phone, createdAt: at
+                    )
+                }
+                issued[phone] = link
+                links.append(link)
+            }
+            return links
+        }
+    }
+
+    public func link(code: String) async throws -> Link? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT links.*, campaigns.ref AS campaign_ref FROM links
+                    JOIN campaigns ON campaigns.id = links.campaign_id WHERE links.code = ?
+                    """,
+                arguments: [code]
+            ).map { row in
+                Link(
+                    id: row["id"], code: row["code"], companyID: row["company_id"], campaignID: row["campaign_id"],
+                    campaignRef: row["campaign_ref"], phone: PhoneNumber(trustedE164: row["phone"]),
+                    createdAt: Millis.date(row["created_at"])
+                )
+            }
+        }
+    }
+
+    // MARK: Consent
+
+    public func recordOptOut(_ request: OptOutRequest) async throws -> OptOutOutcome {
+        try await writer.write { db in
+            if let current = try Self.suppression(db, companyID: request.companyID, phone: request.phone),
+               current.scope.covers(request.scope) {
+                return .alreadyOptedOut(current)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO consent_events
+                        (company_id, action, phone, scope, source, campaign_id, reason, reason_text, raw_text, occurred_at)
+                    VALUES (?, 'opt_out', ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [request.companyID, request.phone.e164, request.scope.rawValue, request.source.rawValue,
+                            request.campaignID, request.reason, request.reasonText, request.rawText,
+                            Millis.from(request.occurredAt)]
+            )
+            let seq = db.lastInsertedRowID
+            try db.execute(
+                sql: """
+                    INSERT INTO suppressions (company_id, phone, scope, since, source, campaign_id, last_seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (company_id, phone) DO UPDATE SET
+                        scope = excluded.scope, since = excluded.since, source = excluded.source,
+                        campaign_id = excluded.campaign_id, last_seq = excluded.last_seq
+                    """,
+                arguments: [request.companyID, request.phone.e164, request.scope.rawValue,
+                            Millis.from(request.occurredAt), request.source.rawValue, request.campaignID, seq]
+            )
+            guard let event = try Self.events(db, where: "seq = ?", [seq]).first else {
+                throw DatabaseError(message: "consent event \(seq) vanished inside its own transaction")
+            }
+            return .recorded(event)
+        }
+    }
+
+    public func suppression(companyID: String, phone: PhoneNumber) async throws -> Suppression? {
+        try await writer.read { db in try Self.suppression(db, companyID: companyID, phone: phone) }
+    }
+
+    public func history(companyID: String, phone: PhoneNumber) async throws -> [ConsentEvent] {
+        try await writer.read { db in
+            try Self.events(db, where: "e.company_id = ? AND e.phone = ?", [companyID, phone.e164])
+        }
+    }
+
+    static func suppression(_ db: Database, companyID: String, phone: PhoneNumber) throws -> Suppression? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT s.*, c.ref AS campaign_ref FROM suppressions s
+                LEFT JOIN campaigns c ON c.id = s.campaign_id
+                WHERE s.company_id = ? AND s.phone = ?
+                """,
+            arguments: [companyID, phone.e164]
+        ).map { row in
+            Suppression(
+                companyID: row["company_id"], phone: PhoneNumber(trustedE164: row["phone"]),
+                scope: OptOutScope(rawValue: row["scope"]) ?? .all, since: Millis.date(row["since"]),
+                source: ConsentSource(rawValue: row["source"]) ?? .api, campaignRef: row["campaign_ref"]
+            )
+        }
+    }
+
+    static func events(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [ConsentEvent] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT e.*, c.ref AS campaign_ref FROM consent_events e
+                LEFT JOIN campaigns c ON c.id = e.campaign_id
+                WHERE \(condition) ORDER BY e.seq
+                """,
+            arguments: arguments
+        ).map { row in
+            ConsentEvent(
+                seq: row["seq"], companyID: row["company_id"],
+                action: ConsentAction(rawValue: row["action"]) ?? .optOut,
+                phone: PhoneNumber(trustedE164: row["phone"]), scope: OptOutScope(rawValue: row["scope"]) ?? .all,
+                source: ConsentSource(rawValue: row["source"]) ?? .api, campaignRef: row["campaign_ref"],
+                reason: row["reason"], reasonText: row["reason_text"], evidence: row["evidence"],
+                occurredAt: Millis.date(row["occurred_at"])
+            )
+        }
+    }
+
+    // MARK: Attempts and visits
+
+    public func recordFailedAttempt(linkID: Int64, at: Date, countingSince since: Date) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO failed_attempts (link_id, at) VALUES (?, ?)", arguments: [linkID, Millis.from(at)])
+            return try Self.failedAttempts(db, linkID: linkID, since: since)
+        }
+    }
+
+    public func failedAttempts(linkID: Int64, since: Date) async throws -> Int {
+        try await writer.read { db in try Self.failedAttempts(db, linkID: linkID, since: since) }
+    }
+
+    static func failedAttempts(_ db: Database, linkID: Int64, since: Date) throws -> Int {
+        try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM failed_attempts WHERE link_id = ? AND at > ?",
+            arguments: [linkID, Millis.from(since)]
+        ) ?? 0
+    }
+
+    public func recordVisits(_ visits: [Visit]) async throws {
+        guard !visits.isEmpty else { return }
+        try await writer.write { db in
+            let insert = try db.cachedStatement(sql: "INSERT INTO visits (link_id, kind, visitor, at) VALUES (?, ?, ?, ?)")
+            for visit in visits {
+                try insert.execute(arguments: [visit.linkID, visit.kind.rawValue, visit.visitor, Millis.from(visit.at)])
+            }
+        }
+    }
+
+    public func visitCounts(linkID: Int64) async throws -> VisitCounts {
+        try await writer.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FILTER (WHERE kind = 'human') AS human,
+                           COUNT(*) FILTER (WHERE kind = 'bot') AS bot,
+                           COUNT(DISTINCT visitor) FILTER (WHERE kind = 'human') AS unique_humans
+                    FROM visits WHERE link_id = ?
+                    """,
+                arguments: [linkID]
+            )
+            return VisitCounts(human: row?["human"] ?? 0, bot: row?["bot"] ?? 0, uniqueHumans: row?["unique_humans"] ?? 0)
+        }
+    }
+
+    // MARK: Settings
+
+    public func setting(_ key: String, orInsert makeValue: @Sendable () -> String) async throws -> String {
+        try await writer.write { db in
+            if let value = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) {
+                return value
+            }
+            let value = makeValue()
+            try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])
+            return value
+        }
+    }
+
+    public func replaceSetting(_ key: String, with value: String) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value]
+            )
+        }
+    }
+}
+
+/// Times are stored as Unix milliseconds.
+enum Millis {
+    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import StoplinkCore
+import StoplinkServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server and its background services.")
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(help: "Address to listen on (env STOPLINK_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env STOPLINK_PORT; default 8080).")
+    var port: Int?
+
+    @Flag(help: "On an empty database, create a demo company, campaign and link, and print the link.")
+    var demo = false
+
+    func run() async throws {
+        let logger = makeLogger()
+        let config = try options.config(host: host, port: port)
+        let dependencies = try await AppDependencies.make(config: config, logger: logger)
+        let demoLink = demo ? try await Demo.prepare(store: dependencies.store, config: config, clock: dependencies.clock) : nil
+        if demo && demoLink == nil { printError("--demo: the database already holds other companies; no demo was created") }
+        let app = buildApplication(config: config, dependencies: dependencies, logger: logger) { _ in
+            // Written unbuffered, so a script reading the output sees the lines once the server is up.
+            printLine("Stoplink is listening on http://\(config.host):\(config.port)")
+            if let demoLink { printLine("Demo link: \(demoLink)") }
+        }
+        try await app.runService()
+    }
+}
+
+func makeLogger() -> Logger {
+    LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    var logger = Logger(label: "stoplink")
+    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}

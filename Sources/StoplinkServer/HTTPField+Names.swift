@@ -4,7 +4,6 @@ import HTTPTypes
 /// initialiser cannot fail; a typo here fails the first test that sends the header.
 extension HTTPField.Name {
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
-    static let secPurpose = HTTPField.Name("Sec-Purpose")!
     static let purpose = HTTPField.Name("Purpose")!
     static let xPurpose = HTTPField.Name("X-Purpose")!
     static let xMoz = HTTPField.Name("X-Moz")!

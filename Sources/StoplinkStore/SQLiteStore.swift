@@ -58,6 +58,25 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func updateCompany(_ company: Company) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let reasons = try company.reasons.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let pageText = String(decoding: try encoder.encode(company.pageText), as: UTF8.self)
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE companies SET name = ?, default_country = ?, default_language = ?, opt_out_scope = ?,
+                        reasons = ?, page_text = ?
+                    WHERE id = ?
+                    """,
+                arguments: [company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue,
+                            reasons, pageText, company.id]
+            )
+            if db.changesCount == 0 { throw StoreError.companyNotFound(company.id) }
+        }
+    }
+
     public func companyCount() async throws -> Int {
         try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM companies") ?? 0 }
     }

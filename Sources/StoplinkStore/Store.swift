@@ -5,6 +5,8 @@ import StoplinkCore
 public protocol CompanyStore: Sendable {
     func createCompany(name: String, defaultCountry: String, defaultLanguage: String, at: Date) async throws -> Company
     func company(id: String) async throws -> Company?
+    /// Saves a company's name and settings.
+    func updateCompany(_ company: Company) async throws
     func companyCount() async throws -> Int
 }
 

@@ -41,7 +41,7 @@ struct LinksCommand: AsyncParsableCommand {
             var column: Int?
             var batch: [(line: Int, phone: PhoneNumber)] = []
             var rejected = 0
-            print("phone,code,url")
+            printLine("phone,code,url")
 
             func take(_ records: [CSVRecord]) async throws {
                 for record in records {

@@ -19,7 +19,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             throw error
         } catch {
             context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return landing.message(.internalServerError, "error", language: language, path: request.uri.path)
+            return landing.message(.internalServerError, "error", language: language)
         }
     }
 }

@@ -58,13 +58,14 @@ public struct PageRenderer: Sendable {
     }
 
     /// Renders `template` with `values`; the language switcher and stylesheet are added here.
-    public func render(_ template: String, language: String, path: String, values: [String: Any]) -> String {
+    /// The switcher's links are relative (`?lang=de`), so a page never echoes its request path.
+    public func render(_ template: String, language: String, values: [String: Any]) -> String {
         var context = values
         context["lang"] = language
         context["css"] = stylesheet
         context["languages_label"] = text("languages_label", language: language)
         context["languages"] = Language.supported.map { tag in
-            ["tag": tag, "name": text("language_name", language: tag), "href": "\(path)?lang=\(tag)",
+            ["tag": tag, "name": text("language_name", language: tag), "href": "?lang=\(tag)",
              "current": tag == language] as [String: Any]
         }
         return library.render(context, withTemplate: template) ?? ""

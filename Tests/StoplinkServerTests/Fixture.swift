@@ -1,0 +1,134 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import StoplinkCore
+@testable import StoplinkServer
+import StoplinkStore
+import Synchronization
+import Testing
+
+/// A clock the test moves by hand.
+final class ManualClock: WallClock {
+    private let current: Mutex<Date>
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
+        current = Mutex(start)
+    }
+
+    func now() -> Date { current.withLock { $0 } }
+
+    func advance(by interval: TimeInterval) {
+        current.withLock { $0 = $0.addingTimeInterval(interval) }
+    }
+}
+
+/// A real SQLite file in a fresh folder, the real templates, a company (NL, Dutch numbers)
+/// with one campaign and one link for +31612345678.
+struct Fixture {
+    static let phone = "+31612345678"
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    let folder: URL
+    let store: SQLiteStore
+    let clock: ManualClock
+    let config: AppConfig
+    let dependencies: AppDependencies
+    let company: Company
+    let campaign: Campaign
+    let link: StoplinkStore.Link
+
+    init(defaultLanguage: String = "en", optOutScope: OptOutScope = .marketing) async throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("stoplink-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        store = try SQLiteStore.open(path: folder.appendingPathComponent("stoplink.sqlite").path)
+        clock = ManualClock()
+        config = AppConfig(
+            database: "sqlite:" + folder.appendingPathComponent("stoplink.sqlite").path,
+            publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot
+        )
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        dependencies = try await AppDependencies.make(config: config, store: store, clock: clock, logger: logger)
+        var company = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: defaultLanguage, at: clock.now())
+        company.optOutScope = optOutScope
+        try await store.updateCompany(company)
+        self.company = company
+        campaign = try await store.createCampaign(
+            companyID: company.id, ref: "spring-sale", name: "Spring sale", purpose: .marketing, at: clock.now()
+        )
+        link = try #require(try await store.issueLinks(
+            campaign: campaign, phones: [PhoneNumber(trustedE164: Self.phone)], codeLength: 10, at: clock.now()
+        ).first)
+    }
+
+    func application() -> some ApplicationProtocol {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return buildApplication(config: config, dependencies: dependencies, logger: logger)
+    }
+
+    func history() async throws -> [ConsentEvent] {
+        try await store.history(companyID: company.id, phone: link.phone)
+    }
+}
+
+/// Requests a test makes, written once.
+extension TestClientProtocol {
+    /// Opens the page as a phone's browser would and returns the response.
+    func open(_ path: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields: HTTPFields = [.userAgent: Browser.iPhone, .acceptLanguage: "en"]
+        for field in headers { fields[field.name] = field.value }
+        return try await execute(uri: path, method: .get, headers: fields)
+    }
+
+    /// Posts the form with the given fields, as a same-origin browser would.
+    func post(_ path: String, fields: [(String, String)], headers: HTTPFields = [:]) async throws -> TestResponse {
+        var all: HTTPFields = [
+            .contentType: "application/x-www-form-urlencoded", .userAgent: Browser.iPhone,
+            .secFetchSite: "same-origin", .origin: "https://stp.example",
+        ]
+        for field in headers { all[field.name] = field.value }
+        return try await execute(uri: path, method: .post, headers: all, body: ByteBuffer(string: formEncode(fields)))
+    }
+
+    /// Opens the page, reads the token from its form, and posts `phone` with the other fields.
+    func optOut(
+        code: String, phone: String, reason: String? = nil, reasonText: String? = nil, query: String = ""
+    ) async throws -> TestResponse {
+        let page = try await open("/\(code)\(query)")
+        let token = try #require(formToken(in: page))
+        var fields = [("token", token), ("phone", phone)]
+        if let reason { fields.append(("reason", reason)) }
+        if let reasonText { fields.append(("reason_text", reasonText)) }
+        return try await post("/\(code)\(query)", fields: fields)
+    }
+}
+
+enum Browser {
+    static let iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+}
+
+func text(_ response: TestResponse) -> String {
+    String(buffer: response.body)
+}
+
+/// The value of the hidden `token` field of a rendered form.
+func formToken(in response: TestResponse) -> String? {
+    let html = text(response)
+    guard let start = html.range(of: "name=\"token\" value=\"") else { return nil }
+    let rest = html[start.upperBound...]
+    guard let end = rest.firstIndex(of: "\"") else { return nil }
+    return String(rest[..<end])
+}
+
+func formEncode(_ fields: [(String, String)]) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return fields.map { name, value in
+        "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+    }.joined(separator: "&")
+}

@@ -1,0 +1,101 @@
+"""End-to-end tests: the built `stoplink` binary, a real port, a real SQLite file, a real browser."""
+import os
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("STOPLINK_BIN", ROOT / ".build" / "debug" / "stoplink"))
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36"
+)
+
+
+def run(*args, database, input_text=None, check=True):
+    """Runs a stoplink command against `database` and returns the finished process."""
+    if not BINARY.exists():
+        raise RuntimeError(f"{BINARY} does not exist: build it first (swift build)")
+    result = subprocess.run(
+        [str(BINARY), *args, "--database", f"sqlite:{database}"],
+        input=input_text, capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"stoplink {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`stoplink serve` as a child process on a free loopback port."""
+
+    def __init__(self, database, demo=False):
+        self.database = database
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.demo = demo
+        self.process = None
+        self.lines = []
+
+    def start(self):
+        args = [str(BINARY), "serve", "--port", str(self.port), "--database", f"sqlite:{self.database}",
+                "--public-url", self.base]
+        if self.demo:
+            args.append("--demo")
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError(f"stoplink serve exited: {self.process.stderr.read()}")
+            self.lines.append(line.rstrip("\n"))
+            if line.startswith("Stoplink is listening") and not self.demo:
+                break
+            if line.startswith("Demo link: "):
+                break
+        assert requests.get(f"{self.base}/healthz", timeout=10).status_code == 200
+        return self
+
+    def line_starting(self, prefix):
+        return next(line[len(prefix):] for line in self.lines if line.startswith(prefix))
+
+    def kill(self):
+        """Ends the process at once, as a crash or power cut would (no graceful shutdown)."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+def database(tmp_path):
+    return tmp_path / "stoplink.sqlite"
+
+
+@pytest.fixture
+def demo_server(database):
+    server = Server(database, demo=True).start()
+    yield server
+    server.stop()
+
+
+def form_token(html):
+    match = re.search(r'name="token" value="([^"]+)"', html)
+    assert match, "the page has no form token"
+    return match.group(1)

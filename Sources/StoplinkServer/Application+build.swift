@@ -91,8 +91,26 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
         contentsOf: URL(fileURLWithPath: config.resourcesDirectory).appendingPathComponent("Public/robots.txt"), encoding: .utf8
     )) ?? "User-agent: *\nDisallow: /\n"
     OpsController(store: dependencies.store, robots: robots).addRoutes(to: router)
+    addAPIRoutes(to: router, config: config, dependencies: dependencies)
     landing.addRoutes(to: router)
     return router
+}
+
+/// `/api/v1`: every route behind an API key; POSTs honour `Idempotency-Key`.
+func addAPIRoutes(to router: Router<AppRequestContext>, config: AppConfig, dependencies: AppDependencies) {
+    let store = dependencies.store
+    let clock = dependencies.clock
+    let openAPI = OpenAPIDocument(resourcesDirectory: config.resourcesDirectory)
+    router.get("api/v1/openapi.json", use: openAPI.serve)
+    let api = router.group("api/v1")
+        .add(middleware: APIKeyMiddleware(store: store, clock: clock))
+        .add(middleware: IdempotencyMiddleware(store: store, clock: clock))
+    CompanyAPI(store: store).addRoutes(to: api)
+    CampaignsAPI(store: store, clock: clock).addRoutes(to: api)
+    LinksAPI(store: store, config: config, clock: clock).addRoutes(to: api)
+    CheckAPI(store: store).addRoutes(to: api)
+    SuppressionsAPI(store: store, clock: clock).addRoutes(to: api)
+    KeysAPI(store: store, clock: clock).addRoutes(to: api)
 }
 
 /// `scheme://host[:port]` of a URL, lowercased, as browsers send it in `Origin`.

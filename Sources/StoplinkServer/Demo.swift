@@ -8,15 +8,23 @@ public enum Demo {
     public static let campaignRef = "demo"
     public static let phone = "+31612345678"
 
-    /// On an empty database, creates the demo company, campaign and link; on a database that
-    /// already has the demo, finds its link again. Answers nil when the database holds other data.
-    public static func prepare(store: any Store, config: AppConfig, clock: any WallClock) async throws -> String? {
+    public struct Prepared: Sendable {
+        public var link: String
+        public var apiKey: String
+    }
+
+    /// On an empty database, creates the demo company, campaign, link and API key; on a database
+    /// that already has the demo, finds them again. Answers nil when the database holds other data.
+    /// The demo key is kept in the settings table so it can be printed at every start: it is a
+    /// key for play data, not for a real company.
+    public static func prepare(store: any Store, config: AppConfig, clock: any WallClock) async throws -> Prepared? {
         let demoID = try await store.setting("demo_company_id") { "" }
         if !demoID.isEmpty, let campaign = try await store.campaign(companyID: demoID, ref: campaignRef) {
             let links = try await store.issueLinks(
                 campaign: campaign, phones: [PhoneNumber(trustedE164: phone)], codeLength: config.codeLength, at: clock.now()
             )
-            return links.first.map { config.url(of: $0.code) }
+            let key = try await store.setting("demo_api_key") { "" }
+            return links.first.map { Prepared(link: config.url(of: $0.code), apiKey: key) }
         }
         guard try await store.companyCount() == 0 else { return nil }
         let now = clock.now()
@@ -27,7 +35,9 @@ public enum Demo {
         let links = try await store.issueLinks(
             campaign: campaign, phones: [PhoneNumber(trustedE164: phone)], codeLength: config.codeLength, at: now
         )
+        let (key, _) = try await store.createKey(companyID: company.id, name: "demo", at: now)
+        try await store.replaceSetting("demo_api_key", with: key)
         try await store.replaceSetting("demo_company_id", with: company.id)
-        return links.first.map { config.url(of: $0.code) }
+        return links.first.map { Prepared(link: config.url(of: $0.code), apiKey: key) }
     }
 }

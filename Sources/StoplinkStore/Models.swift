@@ -23,6 +23,14 @@ public struct Company: Equatable, Sendable {
     public var reasons: [Reason]?
     /// Overrides of the page's explanation per language.
     public var pageText: [String: String]
+    /// Overrides of the HELP reply per language.
+    public var helpText: [String: String] = [:]
+    /// Overrides of the STOP confirmation per language.
+    public var confirmationText: [String: String] = [:]
+    /// `apply` or `review`: what happens to a reply that mentions STOP among other words.
+    public var inboundPolicy: String = "review"
+    /// Write-only in the API: verifies Twilio's signatures.
+    public var twilioAuthToken: String?
     public var createdAt: Date
 }
 

@@ -80,6 +80,35 @@ enum SQLiteMigrations {
                 CREATE INDEX visits_by_link ON visits (link_id, kind, visitor);
                 """)
         }
+        migrator.registerMigration("002-platform-api") { db in
+            try db.execute(sql: """
+                ALTER TABLE companies ADD COLUMN help_text TEXT NOT NULL DEFAULT '{}';
+                ALTER TABLE companies ADD COLUMN confirmation_text TEXT NOT NULL DEFAULT '{}';
+                ALTER TABLE companies ADD COLUMN inbound_policy TEXT NOT NULL DEFAULT 'review';
+                ALTER TABLE companies ADD COLUMN twilio_auth_token TEXT;
+                CREATE TABLE api_keys (
+                    prefix TEXT PRIMARY KEY,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    hash TEXT NOT NULL,
+                    name TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX api_keys_by_company ON api_keys (company_id);
+                CREATE TABLE idempotent_answers (
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    content_type TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (company_id, key)
+                );
+                CREATE INDEX consent_events_by_campaign ON consent_events (campaign_id, action);
+                """)
+        }
         return migrator
     }
 }

@@ -62,16 +62,21 @@ public struct SQLiteStore: Store {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let reasons = try company.reasons.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        let pageText = String(decoding: try encoder.encode(company.pageText), as: UTF8.self)
+        let json = { (value: [String: String]) in String(decoding: try encoder.encode(value), as: UTF8.self) }
+        let arguments: StatementArguments = [
+            company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue, reasons,
+            try json(company.pageText), try json(company.helpText), try json(company.confirmationText),
+            company.inboundPolicy, company.twilioAuthToken, company.id,
+        ]
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE companies SET name = ?, default_country = ?, default_language = ?, opt_out_scope = ?,
-                        reasons = ?, page_text = ?
+                        reasons = ?, page_text = ?, help_text = ?, confirmation_text = ?, inbound_policy = ?,
+                        twilio_auth_token = ?
                     WHERE id = ?
                     """,
-                arguments: [company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue,
-                            reasons, pageText, company.id]
+                arguments: arguments
             )
             if db.changesCount == 0 { throw StoreError.companyNotFound(company.id) }
         }
@@ -89,7 +94,11 @@ public struct SQLiteStore: Store {
             id: row["id"], name: row["name"], defaultCountry: row["default_country"],
             defaultLanguage: row["default_language"],
             optOutScope: OptOutScope(rawValue: row["opt_out_scope"]) ?? .marketing,
-            reasons: reasons, pageText: pageText, createdAt: Millis.date(row["created_at"])
+            reasons: reasons, pageText: pageText,
+            helpText: try decoder.decode([String: String].self, from: Data((row["help_text"] as String? ?? "{}").utf8)),
+            confirmationText: try decoder.decode([String: String].self, from: Data((row["confirmation_text"] as String? ?? "{}").utf8)),
+            inboundPolicy: row["inbound_policy"] ?? "review", twilioAuthToken: row["twilio_auth_token"],
+            createdAt: Millis.date(row["created_at"])
         )
     }
 
@@ -116,13 +125,15 @@ public struct SQLiteStore: Store {
         try await writer.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM campaigns WHERE company_id = ? AND ref = ?", arguments: [companyID, ref]
-            ).map { row in
-                Campaign(
-                    id: row["id"], companyID: row["company_id"], ref: row["ref"], name: row["name"],
-                    purpose: Purpose(rawValue: row["purpose"]) ?? .marketing, createdAt: Millis.date(row["created_at"])
-                )
-            }
+            ).map(Self.campaign)
         }
+    }
+
+    static func campaign(_ row: Row) -> Campaign {
+        Campaign(
+            id: row["id"], companyID: row["company_id"], ref: row["ref"], name: row["name"],
+            purpose: Purpose(rawValue: row["purpose"]) ?? .marketing, createdAt: Millis.date(row["created_at"])
+        )
     }
 
     public func issueLinks(campaign: Campaign, phones: [PhoneNumber], codeLength: Int, at: Date) async throws -> [Link] {
@@ -234,22 +245,22 @@ public struct SQLiteStore: Store {
         }
     }
 
+    static let suppressionSQL = """
+        SELECT s.*, c.ref AS campaign_ref FROM suppressions s
+        LEFT JOIN campaigns c ON c.id = s.campaign_id
+        WHERE s.company_id = ? AND s.phone = ?
+        """
+
     static func suppression(_ db: Database, companyID: String, phone: PhoneNumber) throws -> Suppression? {
-        try Row.fetchOne(
-            db,
-            sql: """
-                SELECT s.*, c.ref AS campaign_ref FROM suppressions s
-                LEFT JOIN campaigns c ON c.id = s.campaign_id
-                WHERE s.company_id = ? AND s.phone = ?
-                """,
-            arguments: [companyID, phone.e164]
-        ).map { row in
-            Suppression(
-                companyID: row["company_id"], phone: PhoneNumber(trustedE164: row["phone"]),
-                scope: OptOutScope(rawValue: row["scope"]) ?? .all, since: Millis.date(row["since"]),
-                source: ConsentSource(rawValue: row["source"]) ?? .api, campaignRef: row["campaign_ref"]
-            )
-        }
+        try Row.fetchOne(db.cachedStatement(sql: suppressionSQL), arguments: [companyID, phone.e164]).map(suppression)
+    }
+
+    static func suppression(_ row: Row) -> Suppression {
+        Suppression(
+            companyID: row["company_id"], phone: PhoneNumber(trustedE164: row["phone"]),
+            scope: OptOutScope(rawValue: row["scope"]) ?? .all, since: Millis.date(row["since"]),
+            source: ConsentSource(rawValue: row["source"]) ?? .api, campaignRef: row["campaign_ref"]
+        )
     }
 
     static func events(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [ConsentEvent] {

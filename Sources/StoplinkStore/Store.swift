@@ -51,7 +51,7 @@ public protocol SettingStore: Sendable {
 }
 
 /// Everything the server needs from its database.
-public protocol Store: CompanyStore, LinkStore, ConsentStore, AttemptStore, VisitStore, SettingStore {
+public protocol Store: CompanyStore, LinkStore, ConsentStore, AttemptStore, VisitStore, SettingStore, KeyStore, PlatformStore {
     /// Whether the database answers (for `/readyz`).
     func ping() async throws
 }

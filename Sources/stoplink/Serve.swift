@@ -23,12 +23,15 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger()
         let config = try options.config(host: host, port: port)
         let dependencies = try await AppDependencies.make(config: config, logger: logger)
-        let demoLink = demo ? try await Demo.prepare(store: dependencies.store, config: config, clock: dependencies.clock) : nil
-        if demo && demoLink == nil { printError("--demo: the database already holds other companies; no demo was created") }
+        let prepared = demo ? try await Demo.prepare(store: dependencies.store, config: config, clock: dependencies.clock) : nil
+        if demo && prepared == nil { printError("--demo: the database already holds other companies; no demo was created") }
         let app = buildApplication(config: config, dependencies: dependencies, logger: logger) { _ in
             // Written unbuffered, so a script reading the output sees the lines once the server is up.
             printLine("Stoplink is listening on http://\(config.host):\(config.port)")
-            if let demoLink { printLine("Demo link: \(demoLink)") }
+            if let prepared {
+                printLine("Demo link: \(prepared.link)")
+                printLine("Demo API key: \(prepared.apiKey)")
+            }
         }
         try await app.runService()
     }

@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// JSON as the API speaks it: snake_case names, RFC 3339 UTC times, unknown fields refused.
+enum APIJSON {
+    static let maximumBodyBytes = 8 * 1024 * 1024
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(timestamp(date))
+        }
+        return encoder
+    }
+
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parseTimestamp(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+            .replacingOccurrences(of: "+0000", with: "Z")
+    }
+
+    /// RFC 3339 with or without fractional seconds, or a plain `YYYY-MM-DD` (midnight UTC).
+    static func parseTimestamp(_ text: String) -> Date? {
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = withFraction.date(from: text) { return date }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        if let date = plain.date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        return text.count == 10 ? day.date(from: text) : nil
+    }
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+
+    /// Reads a JSON object body into `T`, naming any field `T` does not know.
+    static func decode<T: Decodable & KnownFields>(_ type: T.Type, from request: Request) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maximumBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", "JSON bodies are limited to 8 MB")
+        }
+        return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    static func decode<T: Decodable & KnownFields>(_ type: T.Type, from data: Data) throws -> T {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data.isEmpty ? Data("{}".utf8) : data)
+        } catch {
+            throw APIError(.badRequest, "invalid_json", "the body is not valid JSON")
+        }
+        guard let fields = object as? [String: Any] else {
+            throw APIError(.badRequest, "invalid_json", "the body must be a JSON object")
+        }
+        let unknown = fields.keys.filter { !T.knownFields.contains($0) }.sorted()
+        if !unknown.isEmpty {
+            throw APIError(
+                .unprocessableContent, "unknown_field", "unknown field\(unknown.count > 1 ? "s" : ""): \(unknown.joined(separator: ", "))",
+                details: unknown.map { APIError.Detail(field: $0, reason: "not a field of this request") }
+            )
+        }
+        do {
+            return try decoder.decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw APIError.invalid(path(context.codingPath + [key]), "is required")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw APIError.invalid(path(context.codingPath), "has the wrong type")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw APIError.invalid(path(context.codingPath), context.debugDescription)
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? snakeCase($0.stringValue) }.joined(separator: ".")
+            .replacingOccurrences(of: ".[", with: "[")
+    }
+
+    static func snakeCase(_ name: String) -> String {
+        name.reduce(into: "") { result, character in
+            if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
+        }
+    }
+}
+
+/// The JSON field names a request body may have (snake_case).
+protocol KnownFields {
+    static var knownFields: Set<String> { get }
+}

@@ -1,0 +1,92 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StoplinkCore
+import StoplinkStore
+
+/// `Idempotency-Key` on a POST: the first answer is kept and a repeat with the same key and body
+/// gets it again; the same key with another body is refused (422). Bodies up to 8 MB take part;
+/// a larger (streamed CSV) body is processed as usual, which is safe because issuing links and
+/// importing opt-outs are idempotent by nature.
+struct IdempotencyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let header = HTTPField.Name("Idempotency-Key")!
+    static let maximumKeyLength = 255
+    /// Answers larger than this are not kept (the repeat is processed again).
+    static let maximumStoredAnswer = 8 * 1024 * 1024
+
+    let store: any Store
+    let clock: any WallClock
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .post, let key = request.headers[Self.header], let company = context.company else {
+            return try await next(request, context)
+        }
+        guard !key.isEmpty, key.count <= Self.maximumKeyLength else {
+            throw APIError.invalid("Idempotency-Key", "must be 1–\(Self.maximumKeyLength) characters")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > APIJSON.maximumBodyBytes {
+            return try await next(request, context)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: APIJSON.maximumBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", "bodies sent with an Idempotency-Key are limited to 8 MB")
+        }
+        var hasher = SHA256()
+        hasher.update(data: Data("\(request.uri.path)\n".utf8))
+        hasher.update(data: Data(body.readableBytesView))
+        let requestHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+
+        if let earlier = try await store.idempotentAnswer(companyID: company.id, key: key) {
+            guard earlier.requestHash == requestHash else {
+                throw APIError(.unprocessableContent, "idempotency_key_reused", "this Idempotency-Key was used with another request")
+            }
+            return replay(earlier)
+        }
+        var replayable = request
+        replayable.body = RequestBody(buffer: body)
+        let response = try await next(replayable, context)
+        guard (200..<300).contains(response.status.code) || (400..<500).contains(response.status.code) else { return response }
+        let sink = CollectingWriter.Sink()
+        try await response.body.write(CollectingWriter(sink: sink))
+        let collected = sink.buffer
+        let answer = IdempotentAnswer(
+            requestHash: requestHash, status: response.status.code,
+            contentType: response.headers[.contentType] ?? "application/json", body: Data(collected.readableBytesView)
+        )
+        if answer.body.count <= Self.maximumStoredAnswer {
+            _ = try await store.saveIdempotentAnswer(companyID: company.id, key: key, answer: answer, at: clock.now())
+        }
+        var copy = response
+        copy.body = ResponseBody(byteBuffer: collected)
+        return copy
+    }
+
+    private func replay(_ answer: IdempotentAnswer) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: [.contentType: answer.contentType, HTTPField.Name("Idempotent-Replayed")!: "true"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
+    }
+}
+
+/// Gathers a response body in memory (the writer is consumed, so the bytes go to a sink).
+struct CollectingWriter: ResponseBodyWriter {
+    final class Sink {
+        var buffer = ByteBuffer()
+    }
+
+    let sink: Sink
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        var buffer = buffer
+        sink.buffer.writeBuffer(&buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

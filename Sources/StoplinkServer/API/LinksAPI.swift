@@ -1,0 +1,277 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StoplinkCore
+import StoplinkStore
+
+/// `POST /api/v1/campaigns/{ref}/links`: one code per recipient, idempotent per (campaign, phone).
+/// JSON in (up to 100,000 recipients) or CSV in (any size, streamed); JSON or CSV out per `Accept`.
+/// Every input line comes back, with its link or with the reason it could not be read.
+struct LinksAPI: Sendable {
+    static let maximumJSONRecipients = 100_000
+    /// Numbers issued per write transaction when streaming.
+    static let batchSize = 20_000
+
+    let store: any Store
+    let config: AppConfig
+    let clock: any WallClock
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("campaigns/{ref}/links", use: issue)
+    }
+
+    struct IssueRequest: Decodable, KnownFields {
+        static let knownFields: Set<String> = ["recipients"]
+        var recipients: [String]
+    }
+
+    /// One input line on its way out: a readable number waiting for its code, or an error.
+    enum Row {
+        case number(line: Int, phone: PhoneNumber)
+        case unreadable(LineError)
+    }
+
+    @Sendable func issue(request: Request, context: AppRequestContext) async throws -> Response {
+        let company = try context.requireCompany()
+        let ref = context.parameters.get("ref") ?? ""
+        guard let campaign = try await store.campaign(companyID: company.id, ref: ref) else {
+            throw APIError.notFound("campaign \(ref)")
+        }
+        let answerCSV = request.headers[.accept]?.lowercased().contains("text/csv") ?? false
+        let contentType = request.headers[.contentType]?.lowercased() ?? "application/json"
+        if contentType.hasPrefix("text/csv") {
+            return try await issueFromCSV(request, company: company, campaign: campaign, answerCSV: answerCSV)
+        }
+        guard contentType.hasPrefix("application/json") else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "send application/json or text/csv")
+        }
+        let body = try await APIJSON.decode(IssueRequest.self, from: request)
+        guard body.recipients.count <= Self.maximumJSONRecipients else {
+            throw APIError(
+                .contentTooLarge, "too_many_recipients",
+                "at most \(Self.maximumJSONRecipients) recipients per JSON request; send a CSV body for more"
+            )
+        }
+        let rows = body.recipients.enumerated().map { index, input in
+            Self.read(input, line: index + 1, region: company.defaultCountry)
+        }
+        let issued = try await issueBatch(rows, campaign: campaign)
+        if answerCSV {
+            var text = CSVWriter.row(Self.csvColumns)
+            for row in issued { text += csvRow(row) }
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        struct Answer: Encodable {
+            var links: [LinkView]
+            var errors: [LineError]
+        }
+        var answer = Answer(links: [], errors: [])
+        for row in issued {
+            switch row {
+            case .issued(_, let link): answer.links.append(LinkView(link, config: config))
+            case .unreadable(let error): answer.errors.append(error)
+            }
+        }
+        return try APIJSON.response(answer)
+    }
+
+    // MARK: CSV
+
+    static let csvColumns = ["line", "phone", "code", "url", "error"]
+
+    /// Reads the header before answering, so a file without a `phone` column gets a plain 422;
+    /// the rest is read, issued and written batch by batch in constant memory.
+    private func issueFromCSV(_ request: Request, company: Company, campaign: Campaign, answerCSV: Bool) async throws -> Response {
+        let cursor = BodyCursor(request.body.makeAsyncIterator())
+        var reader = CSVReader()
+        var firstRecords: [CSVRecord] = []
+        do {
+            while firstRecords.isEmpty, let chunk = try await cursor.next() {
+                firstRecords = try reader.feed(chunk.readableBytesView)
+            }
+            if firstRecords.isEmpty { firstRecords = try reader.finish() }
+        } catch let error as CSVError {
+            throw APIError(.unprocessableContent, "invalid_csv", error.description)
+        }
+        guard let header = firstRecords.first else {
+            throw APIError(.unprocessableContent, "invalid_csv", "the body is empty: send a header line with a phone column")
+        }
+        guard let column = CSVHeader.column("phone", in: header.fields) else {
+            throw APIError(.unprocessableContent, "missing_phone_column", CSVHeader.missingColumnMessage("phone", header: header.fields))
+        }
+        let pending = Array(firstRecords.dropFirst())
+        let region = company.defaultCountry
+        let readerState = reader
+        let body = ResponseBody { writer in
+            var reader = readerState
+            var output = answerCSV ? CSVStreamOutput() as any LinkStreamOutput : JSONStreamOutput(config: config)
+            try await writer.write(ByteBuffer(string: output.start()))
+            var rows: [Row] = []
+            func flush() async throws {
+                guard !rows.isEmpty else { return }
+                let issued = try await issueBatch(rows, campaign: campaign)
+                rows.removeAll(keepingCapacity: true)
+                var text = ""
+                for row in issued { text += output.row(row, writer: self) }
+                try await writer.write(ByteBuffer(string: text))
+            }
+            func take(_ records: [CSVRecord]) async throws {
+                for record in records {
+                    let input = record.fields.indices.contains(column) ? record.fields[column] : ""
+                    rows.append(Self.read(input, line: record.line, region: region))
+                    if rows.count >= Self.batchSize { try await flush() }
+                }
+            }
+            do {
+                try await take(pending)
+                while let chunk = try await cursor.next() {
+                    try await take(reader.feed(chunk.readableBytesView))
+                }
+                try await take(reader.finish())
+            } catch let error as CSVError {
+                // Lines read so far are issued; the unreadable rest is reported, then skipped.
+                rows.append(.unreadable(LineError(line: error.line, input: "", reason: error.description)))
+                while try await cursor.next() != nil {}
+            }
+            try await flush()
+            try await writer.write(ByteBuffer(string: output.end()))
+            try await writer.finish(nil)
+        }
+        let contentType = answerCSV ? "text/csv; charset=utf-8" : "application/json; charset=utf-8"
+        return Response(status: .ok, headers: [.contentType: contentType], body: body)
+    }
+
+    // MARK: Issuing
+
+    enum Issued {
+        case issued(line: Int, link: StoplinkStore.Link)
+        case unreadable(LineError)
+    }
+
+    static func read(_ input: String, line: Int, region: String) -> Row {
+        do {
+            return .number(line: line, phone: try PhoneNumber(parsing: input, defaultRegion: region))
+        } catch {
+            return .unreadable(LineError(line: line, input: input, reason: error.description))
+        }
+    }
+
+    /// Issues the readable numbers of `rows` in one transaction; answers every row in order.
+    func issueBatch(_ rows: [Row], campaign: Campaign) async throws -> [Issued] {
+        let phones = rows.compactMap { row -> PhoneNumber? in
+            if case .number(_, let phone) = row { return phone }
+            return nil
+        }
+        var links = try await store.issueLinks(campaign: campaign, phones: phones, codeLength: config.codeLength, at: clock.now())
+            .makeIterator()
+        return rows.compactMap { row in
+            switch row {
+            case .number(let line, _): links.next().map { .issued(line: line, link: $0) }
+            case .unreadable(let error): .unreadable(error)
+            }
+        }
+    }
+
+    func csvRow(_ row: Issued) -> String {
+        switch row {
+        case .issued(let line, let link):
+            CSVWriter.row([String(line), link.phone.e164, link.code, config.url(of: link.code), ""])
+        case .unreadable(let error):
+            CSVWriter.row([String(error.line), CSVWriter.field(error.input, guardFormula: true), "", "", CSVWriter.field(error.reason)])
+        }
+    }
+}
+
+struct LinkView: Encodable {
+    var phone: String
+    var code: String
+    var url: String
+
+    init(_ link: StoplinkStore.Link, config: AppConfig) {
+        phone = link.phone.e164
+        code = link.code
+        url = config.url(of: link.code)
+    }
+}
+
+/// How a streamed answer is framed: CSV rows, or a JSON object whose errors come last.
+protocol LinkStreamOutput {
+    mutating func start() -> String
+    mutating func row(_ row: LinksAPI.Issued, writer: LinksAPI) -> String
+    mutating func end() -> String
+}
+
+struct CSVStreamOutput: LinkStreamOutput {
+    func start() -> String { CSVWriter.row(LinksAPI.csvColumns) }
+    func row(_ row: LinksAPI.Issued, writer: LinksAPI) -> String { writer.csvRow(row) }
+    func end() -> String { "" }
+}
+
+struct JSONStreamOutput: LinkStreamOutput {
+    let config: AppConfig
+    var wroteLink = false
+    /// Unreadable lines are kept until the links are written; they are few in a real file.
+    var errors: [LineError] = []
+
+    init(config: AppConfig) {
+        self.config = config
+    }
+
+    func start() -> String { "{\"links\":[" }
+
+    mutating func row(_ row: LinksAPI.Issued, writer: LinksAPI) -> String {
+        switch row {
+        case .issued(_, let link):
+            let data = (try? APIJSON.encoder.encode(LinkView(link, config: config))) ?? Data()
+            defer { wroteLink = true }
+            return (wroteLink ? "," : "") + String(decoding: data, as: UTF8.self)
+        case .unreadable(let error):
+            errors.append(error)
+            return ""
+        }
+    }
+
+    func end() -> String {
+        let data = (try? APIJSON.encoder.encode(errors)) ?? Data("[]".utf8)
+        return "],\"errors\":" + String(decoding: data, as: UTF8.self) + "}"
+    }
+}
+
+/// The request body's iterator, handed from the handler (which reads the header) to the
+/// response writer (which reads the rest). Only one task uses it at a time, in turn.
+final class BodyCursor: @unchecked Sendable {
+    private var iterator: RequestBody.AsyncIterator
+
+    init(_ iterator: RequestBody.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    func next() async throws -> ByteBuffer? {
+        try await iterator.next()
+    }
+}
+
+/// Finding named columns in a CSV header.
+enum CSVHeader {
+    static func column(_ name: String, in header: [String]) -> Int? {
+        header.firstIndex { $0.trimmingCharacters(in: .whitespaces).lowercased() == name }
+    }
+
+    static func missingColumnMessage(_ name: String, header: [String]) -> String {
+        let line = header.joined(separator: ",")
+        for delimiter in [";", "\t", "|"] where line.contains(delimiter) {
+            let printable = delimiter == "\t" ? "tab" : "'\(delimiter)'"
+            return "no \(name) column in the header; the fields look separated by \(printable): separate them with commas"
+        }
+        return "no \(name) column in the header line (\(String(line.prefix(100))))"
+    }
+}
+
+extension CSVError {
+    var line: Int {
+        switch self {
+        case .unterminatedQuote(let line), .invalidUTF8(let line), .recordTooLong(let line): line
+        }
+    }
+}

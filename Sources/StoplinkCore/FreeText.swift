@@ -14,7 +14,7 @@ public enum FreeText {
             case .control:
                 // Keep line breaks as spaces so words do not run together.
                 if scalar == "\n" || scalar == "\r" || scalar == "\t" { scalars.append(" ") }
-            case .format where scalar.value != 0x200D:  // keep ZWJ: emoji sequences need it
+            case .format where !isEmojiFormat(scalar.value):
                 continue
             default:
                 scalars.append(scalar)
@@ -25,6 +25,9 @@ public enum FreeText {
         guard !trimmed.isEmpty else { return nil }
         return String(trimmed.prefix(limit))
     }
+
+    /// Format characters emoji need: ZWJ, and the tag characters of flags such as England's.
+    private static func isEmojiFormat(_ value: UInt32) -> Bool { value == 0x200D || (0xE0020...0xE007F).contains(value) }
 
     /// LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM.
     private static let bidiControls: Set<UInt32> = [

@@ -52,11 +52,14 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
             guard let code = Int(digits.prefix(length)),
                   let lengths = PhoneMetadata.lengthsByCallingCode[code] else { continue }
             var national = String(digits.dropFirst(length))
-            // "+31 (0)6 1234 5678": a trunk prefix written after the country code.
-            if !lengths.contains(national.count),
-               let region = PhoneMetadata.mainRegionByCallingCode[code].flatMap({ PhoneMetadata.regions[$0] }),
+            // "+49 (0)151 …": a trunk prefix written after the country code. Where the trunk
+            // prefix is 0, national significant numbers never start with it, so it goes
+            // whenever what is left has a possible length; other trunk digits (1, 8) can begin
+            // a real number, so those go only when the number is impossible with them.
+            if let region = PhoneMetadata.mainRegionByCallingCode[code].flatMap({ PhoneMetadata.regions[$0] }),
                let prefix = region.nationalPrefix, national.hasPrefix(prefix),
-               lengths.contains(national.count - prefix.count) {
+               lengths.contains(national.count - prefix.count),
+               prefix == "0" || !lengths.contains(national.count) {
                 national.removeFirst(prefix.count)
             }
             return try validated(code: code, national: national, lengths: lengths)
@@ -67,6 +70,11 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
     private static func national(_ digits: String, in region: PhoneMetadata.Region) throws(PhoneNumberError) -> String {
         if let prefix = region.nationalPrefix {
             if digits.hasPrefix(prefix), region.lengths.contains(digits.count - prefix.count) {
+                return try validated(code: region.callingCode, national: String(digits.dropFirst(prefix.count)), lengths: region.lengths)
+            }
+            // A 0 trunk prefix never belongs to the number: "061234567" in NL is a digit short,
+            // not +31061234567. (A leading 8 in Russia can be a real area code, so only 0.)
+            if prefix == "0", digits.hasPrefix(prefix) {
                 return try validated(code: region.callingCode, national: String(digits.dropFirst(prefix.count)), lengths: region.lengths)
             }
             // Where national numbers are written with a trunk prefix, one that starts with the

@@ -84,6 +84,17 @@ struct FreeTextTests {
         #expect(cleaned?.unicodeScalars.contains("\u{200D}") == true)
     }
 
+    @Test("emoji tag sequences keep their tags")
+    func keepsEmojiTagSequences() {
+        // England's flag: a black flag, the tag letters "gbeng" and a cancel tag (all format characters).
+        let england = "\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"
+        let typed = "go \(england)"
+
+        let cleaned = FreeText.clean(typed)
+
+        #expect(cleaned == typed)
+    }
+
     @Test("nothing left after cleaning is nil", arguments: ["", "   ", "\n\t\r\n", "\u{202E}", "\u{0}\u{7}", "\u{00A0}\u{3000}"])
     func emptyIsNil(typed: String) {
         let input = typed

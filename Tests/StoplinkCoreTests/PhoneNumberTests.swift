@@ -193,7 +193,7 @@ struct PhoneNumberTests {
         RejectCase("+31 6 1234", nil, .tooShort),
         RejectCase("+31 6 1234 5678 9012 34", nil, .tooLong),
         RejectCase("+31 6 1234 5678 9012 3456", nil, .tooLong),
-        RejectCase("+31 6 1234 567", nil, .invalidLength),
+        RejectCase("+31 6 1234 567", nil, .tooShort),
         RejectCase("+31 6 12345 6789", nil, .invalidLength),
         RejectCase("+999 123456", nil, .unknownCountryCode),
         RejectCase("0612345678", nil, .missingCountry),
@@ -254,16 +254,35 @@ struct PhoneNumberTests {
         ParseCase("+86 (0)10 1234 5678", nil, "+861012345678"),
         ParseCase("+358 (0)40 1234567", nil, "+358401234567"),
         ParseCase("+353 (0)85 123 4567", nil, "+353851234567"),
+        ParseCase("+82 (0)10-1234-5678", nil, "+821012345678"),
+        ParseCase("+62 (0)812-3456-7890", nil, "+6281234567890"),
     ]
 
-    @Test("a trunk prefix after the country code is dropped (known bug)", arguments: trunkPrefixAfterCountryCode)
+    @Test("a trunk prefix after the country code is dropped", arguments: trunkPrefixAfterCountryCode)
     func trunkPrefixAfterCountryCodeIsDropped(_ example: ParseCase) throws {
         let input = example.input
 
         let number = try PhoneNumber(parsing: input, defaultRegion: example.region)
 
-        withKnownIssue("PhoneNumber keeps a '(0)' trunk prefix when the longer length is possible in that country") {
-            #expect(number.e164 == example.e164)
+        #expect(number.e164 == example.e164)
+    }
+
+    /// A national number one digit short or long: with the trunk prefix removed its length is not
+    /// possible, so it is refused rather than read with the `0` as a digit of the number.
+    static let mistypedNational: [RejectCase] = [
+        RejectCase("061234567", "NL", .tooShort),
+        RejectCase("06 1234 5678 9", "NL", .invalidLength),
+        RejectCase("06 12 34 56 7", "FR", .tooShort),
+    ]
+
+    @Test("a national number of an impossible length is refused", arguments: mistypedNational)
+    func mistypedNationalIsRefused(_ example: RejectCase) {
+        let input = example.input
+
+        let result = Result { () throws(PhoneNumberError) in
+            try PhoneNumber(parsing: input, defaultRegion: example.region)
         }
+
+        #expect(result.map(\.e164) == .failure(example.error))
     }
 }

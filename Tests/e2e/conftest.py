@@ -61,7 +61,7 @@ class Server:
             self.lines.append(line.rstrip("\n"))
             if line.startswith("Stoplink is listening") and not self.demo:
                 break
-            if line.startswith("Demo link: "):
+            if line.startswith("Demo API key: "):
                 break
         assert requests.get(f"{self.base}/healthz", timeout=10).status_code == 200
         return self

@@ -78,3 +78,17 @@ def test_migrate_creates_the_schema(database):
 
     assert result.returncode == 0
     assert database.exists()
+
+
+def test_key_create_prints_the_key_last_and_revoke_disables_it(database):
+    company = run("company", "create", "--name", "Acme", "--country", "NL", database=database).stdout.split()[-1]
+
+    created = run("key", "create", "--company", company, "--name", "ci", database=database)
+    key = created.stdout.strip().splitlines()[-1]
+    revoked = run("key", "revoke", key[:11], database=database)
+    unknown = run("key", "revoke", "sk_00000000", database=database, check=False)
+
+    assert re.fullmatch(r"sk_[0-9a-z]{32}", key)
+    assert key not in created.stderr
+    assert key[:11] in revoked.stdout
+    assert unknown.returncode != 0

@@ -100,12 +100,16 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
     /// Keeps the digits (any script's decimal digits become ASCII) and notes a leading plus;
     /// separators people write are dropped and anything else is refused.
     private static func normalise(_ input: String) throws(PhoneNumberError) -> (hasPlus: Bool, digits: String) {
-        var digits = ""
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
         var hasPlus = false
         var seenDigit = false
         for scalar in input.unicodeScalars {
-            if let digit = decimalValue(of: scalar) {
-                digits.append(Character(String(digit)))
+            if scalar.isASCII, scalar.value >= 0x30, scalar.value <= 0x39 {
+                digits.append(UInt8(scalar.value))
+                seenDigit = true
+            } else if let digit = decimalValue(of: scalar) {
+                digits.append(UInt8(ascii: "0") + UInt8(digit))
                 seenDigit = true
             } else if scalar == "+" || scalar == "\u{FF0B}" {
                 if seenDigit || hasPlus { throw .invalidCharacters }
@@ -118,7 +122,7 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
                 throw .invalidCharacters
             }
         }
-        return (hasPlus, digits)
+        return (hasPlus, String(decoding: digits, as: UTF8.self))
     }
 
     private static let separators: Set<Unicode.Scalar> = [

@@ -6,11 +6,27 @@ public enum ShortCode {
     /// Longer input is not looked up as given, so a huge path cannot become a huge query.
     static let longestLookup = 32
 
-    /// A new code from the system's CSPRNG (`getrandom` on Linux), five bits a character.
+    private static let alphabetBytes = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+
+    /// A new code from the system's CSPRNG (`getrandom` on Linux): each character is five bits
+    /// of a 64-bit draw (32 letters, so no bias), twelve characters a draw.
     public static func generate(length: Int = defaultLength) -> String {
         precondition(allowedLengths.contains(length), "short code length must be 8–16")
         var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))] })
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length)
+        var bits: UInt64 = 0
+        var available = 0
+        while bytes.count < length {
+            if available < 5 {
+                bits = generator.next()
+                available = 64
+            }
+            bytes.append(alphabetBytes[Int(bits & 31)])
+            bits >>= 5
+            available -= 5
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The form a code is stored and looked up in: lowercase, with the letters Crockford reads

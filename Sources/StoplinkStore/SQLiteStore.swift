@@ -140,9 +140,11 @@ public struct SQLiteStore: Store {
         let created = Millis.from(at)
         return try await writer.write { db in
             let find = try db.cachedStatement(sql: "SELECT id, code, created_at FROM links WHERE campaign_id = ? AND phone = ?")
+            // New numbers, the common case, cost one statement: the insert is tried first and
+            // only a conflict (a number already issued, or a code collision) is looked into.
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO links (code, company_id, campaign_id, phone, created_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (code) DO NOTHING
+                ON CONFLICT DO NOTHING
                 """)
             var issued: [PhoneNumber: Link] = [:]
             var links: [Link] = []
@@ -152,26 +154,25 @@ public struct SQLiteStore: Store {
                     links.append(known)
                     continue
                 }
-                let link: Link
-                if let row = try Row.fetchOne(find, arguments: [campaign.id, phone.e164]) {
-                    link = Link(
-                        id: row[0], code: row[1], companyID: campaign.companyID, campaignID: campaign.id,
-                        campaignRef: campaign.ref, phone: phone, createdAt: Millis.date(row[2])
-                    )
-                } else {
-                    // A new code collides with an issued one about once in 2^50 / issued codes;
-                    // the unique index catches it and a fresh code is drawn.
-                    var code = ShortCode.generate(length: codeLength)
+                var link: Link?
+                while link == nil {
+                    let code = ShortCode.generate(length: codeLength)
                     try insert.execute(arguments: [code, campaign.companyID, campaign.id, phone.e164, created])
-                    while db.changesCount == 0 {
-                        code = ShortCode.generate(length: codeLength)
-                        try insert.execute(arguments: [code, campaign.companyID, campaign.id, phone.e164, created])
+                    if db.changesCount == 1 {
+                        link = Link(
+                            id: db.lastInsertedRowID, code: code, companyID: campaign.companyID, campaignID: campaign.id,
+                            campaignRef: campaign.ref, phone: phone, createdAt: at
+                        )
+                    } else if let row = try Row.fetchOne(find, arguments: [campaign.id, phone.e164]) {
+                        link = Link(
+                            id: row[0], code: row[1], companyID: campaign.companyID, campaignID: campaign.id,
+                            campaignRef: campaign.ref, phone: phone, createdAt: Millis.date(row[2])
+                        )
                     }
-                    link = Link(
-                        id: db.lastInsertedRowID, code: code, companyID: campaign.companyID, campaignID: campaign.id,
-                        campaignRef: campaign.ref, phone: phone, createdAt: at
-                    )
+                    // Otherwise the code collided with an issued one (about once in 2^50 / issued
+                    // codes): the loop draws a fresh code.
                 }
+                guard let link else { continue }
                 issued[phone] = link
                 links.append(link)
             }

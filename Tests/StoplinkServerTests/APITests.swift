@@ -427,6 +427,48 @@ struct APITests {
         #expect(try await fixture.store.campaign(companyID: fixture.company.id, ref: "bf2") == nil)
     }
 
+    @Test("Import refuses a file without a phone column, a JSON body, and an empty body")
+    func importRejected() async throws {
+        let fixture = try await APIFixture()
+
+        try await fixture.application().test(.router) { client in
+            let noPhone = try await client.csv("/api/v1/suppressions/import", key: fixture.key, body: "msisdn;date\n+31612345678;2025-01-01\n")
+            let empty = try await client.csv("/api/v1/suppressions/import", key: fixture.key, body: "")
+            let asJSON = try await client.api(.post, "/api/v1/suppressions/import", key: fixture.key, json: #"{"phones": []}"#)
+
+            #expect(noPhone.status == .unprocessableContent)
+            #expect(try errorCode(noPhone) == "missing_phone_column")
+            #expect(empty.status == .unprocessableContent)
+            #expect(asJSON.status == .unsupportedMediaType)
+        }
+        #expect(try await fixture.store.suppression(companyID: fixture.company.id, phone: PhoneNumber(trustedE164: "+31612345678")) == nil)
+    }
+
+    @Test("Stats paging parameters are checked, and free-text reasons page newest first")
+    func statsPaging() async throws {
+        let fixture = try await APIFixture()
+        for (index, phone) in ["+31611111111", "+31622222222", "+31633333333"].enumerated() {
+            _ = try await fixture.store.recordOptOut(OptOutRequest(
+                companyID: fixture.company.id, phone: PhoneNumber(trustedE164: phone), scope: .marketing, source: .link,
+                campaignID: fixture.base.campaign.id, reasonText: "text \(index)", occurredAt: fixture.base.clock.now()
+            ))
+        }
+
+        try await fixture.application().test(.router) { client in
+            let badLimit = try await client.api(.get, "/api/v1/campaigns/spring-sale/stats?texts_limit=0", key: fixture.key)
+            let badCursor = try await client.api(.get, "/api/v1/campaigns/spring-sale/stats?texts_before=abc", key: fixture.key)
+            let first = try await client.api(.get, "/api/v1/campaigns/spring-sale/stats?texts_limit=2", key: fixture.key)
+            let cursor = try #require(try json(first)["reason_texts_next"] as? String)
+            let second = try await client.api(.get, "/api/v1/campaigns/spring-sale/stats?texts_limit=2&texts_before=\(cursor)", key: fixture.key)
+
+            #expect(badLimit.status == .unprocessableContent)
+            #expect(badCursor.status == .unprocessableContent)
+            #expect((try json(first)["reason_texts"] as? [[String: Any]])?.compactMap { $0["text"] as? String } == ["text 2", "text 1"])
+            #expect((try json(second)["reason_texts"] as? [[String: Any]])?.compactMap { $0["text"] as? String } == ["text 0"])
+            #expect(try json(second)["reason_texts_next"] is NSNull)
+        }
+    }
+
     // MARK: Tenants
 
     @Test("Company A's key never sees company B's campaigns, numbers, keys or stats")

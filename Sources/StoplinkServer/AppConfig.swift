@@ -14,12 +14,15 @@ public struct AppConfig: Sendable {
     public var codeLength: Int
     /// The folder holding `Templates/` and `Public/`.
     public var resourcesDirectory: String
+    /// Lets webhooks go to `http` and to loopback or private addresses (development and tests).
+    public var allowInsecureWebhooks: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = "sqlite:stoplink.sqlite",
         publicURL: String = "http://127.0.0.1:8080", secret: String? = nil, codeLength: Int = ShortCode.defaultLength,
-        resourcesDirectory: String = FileManager.default.currentDirectoryPath
+        resourcesDirectory: String = FileManager.default.currentDirectoryPath, allowInsecureWebhooks: Bool = false
     ) {
+        self.allowInsecureWebhooks = allowInsecureWebhooks
         self.host = host
         self.port = port
         self.database = database

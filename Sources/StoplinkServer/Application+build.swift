@@ -12,14 +12,19 @@ public struct AppDependencies: Sendable {
     public var clock: any WallClock
     public var renderer: PageRenderer
     public var visits: VisitRecorder
+    public var webhooks: WebhookDispatcher
     /// The signing secret: the configured one, or the one kept in the database.
     public var secret: String
 
-    public init(store: any Store, clock: any WallClock, renderer: PageRenderer, visits: VisitRecorder, secret: String) {
+    public init(
+        store: any Store, clock: any WallClock, renderer: PageRenderer, visits: VisitRecorder, webhooks: WebhookDispatcher,
+        secret: String
+    ) {
         self.store = store
         self.clock = clock
         self.renderer = renderer
         self.visits = visits
+        self.webhooks = webhooks
         self.secret = secret
     }
 
@@ -42,7 +47,9 @@ public struct AppDependencies: Sendable {
             }
         }
         return AppDependencies(
-            store: store, clock: clock, renderer: renderer, visits: VisitRecorder(store: store, logger: logger), secret: secret
+            store: store, clock: clock, renderer: renderer, visits: VisitRecorder(store: store, logger: logger),
+            webhooks: WebhookDispatcher(store: store, clock: clock, allowInsecure: config.allowInsecureWebhooks, logger: logger),
+            secret: secret
         )
     }
 }
@@ -67,7 +74,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoplink"),
-        services: [dependencies.visits],
+        services: [dependencies.visits, dependencies.webhooks],
         onServerRunning: onServerRunning,
         logger: logger
     )
@@ -111,6 +118,11 @@ func addAPIRoutes(to router: Router<AppRequestContext>, config: AppConfig, depen
     CheckAPI(store: store).addRoutes(to: api)
     SuppressionsAPI(store: store, clock: clock).addRoutes(to: api)
     KeysAPI(store: store, clock: clock).addRoutes(to: api)
+    FeedAPI(store: store).addRoutes(to: api)
+    WebhooksAPI(
+        store: store, clock: clock, dispatcher: dependencies.webhooks,
+        policy: WebhookURLPolicy(allowInsecure: config.allowInsecureWebhooks)
+    ).addRoutes(to: api)
 }
 
 /// `scheme://host[:port]` of a URL, lowercased, as browsers send it in `Origin`.

@@ -109,6 +109,38 @@ enum SQLiteMigrations {
                 CREATE INDEX consent_events_by_campaign ON consent_events (campaign_id, action);
                 """)
         }
+        migrator.registerMigration("003-webhooks") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhook_endpoints (
+                    id TEXT PRIMARY KEY,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    url TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    event_types TEXT NOT NULL DEFAULT '[]',
+                    enabled INTEGER NOT NULL DEFAULT 1,
+                    disabled_reason TEXT,
+                    secret TEXT NOT NULL,
+                    previous_secret TEXT,
+                    previous_secret_until INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_endpoints_by_company ON webhook_endpoints (company_id);
+                CREATE TABLE webhook_deliveries (
+                    id INTEGER PRIMARY KEY,
+                    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL REFERENCES consent_events(seq),
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER,
+                    last_status_code INTEGER,
+                    last_error TEXT,
+                    created_at INTEGER NOT NULL,
+                    completed_at INTEGER
+                );
+                CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (endpoint_id, status, id);
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+                """)
+        }
         return migrator
     }
 }

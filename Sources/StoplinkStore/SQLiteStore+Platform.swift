@@ -105,6 +105,7 @@ extension SQLiteStore {
                 arguments: [companyID, phone.e164, current.scope.rawValue, source.rawValue, evidence, Millis.from(at)]
             )
             let seq = db.lastInsertedRowID
+            try Self.enqueueDeliveries(db, companyID: companyID, seq: seq, action: .optIn, at: at)
             try db.execute(sql: "DELETE FROM suppressions WHERE company_id = ? AND phone = ?", arguments: [companyID, phone.e164])
             return try Self.events(db, where: "e.seq = ?", [seq]).first
         }
@@ -128,7 +129,9 @@ extension SQLiteStore {
                 }
                 let when = Millis.from(row.optedOutAt)
                 try event.execute(arguments: [companyID, row.phone.e164, scope.rawValue, row.reason, when])
-                try suppression.execute(arguments: [companyID, row.phone.e164, scope.rawValue, when, db.lastInsertedRowID])
+                let seq = db.lastInsertedRowID
+                try Self.enqueueDeliveries(db, companyID: companyID, seq: seq, action: .optOut, at: row.optedOutAt)
+                try suppression.execute(arguments: [companyID, row.phone.e164, scope.rawValue, when, seq])
                 counts.added += 1
             }
             return counts

@@ -218,6 +218,7 @@ public struct SQLiteStore: Store {
                             Millis.from(request.occurredAt)]
             )
             let seq = db.lastInsertedRowID
+            try Self.enqueueDeliveries(db, companyID: request.companyID, seq: seq, action: .optOut, at: request.occurredAt)
             try db.execute(
                 sql: """
                     INSERT INTO suppressions (company_id, phone, scope, since, source, campaign_id, last_seq)
@@ -264,13 +265,16 @@ public struct SQLiteStore: Store {
         )
     }
 
-    static func events(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [ConsentEvent] {
+    /// Events matching `condition`; `ordered` adds `ORDER BY seq` (a condition may bring its own).
+    static func events(
+        _ db: Database, where condition: String, _ arguments: StatementArguments, ordered: Bool = true
+    ) throws -> [ConsentEvent] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT e.*, c.ref AS campaign_ref FROM consent_events e
                 LEFT JOIN campaigns c ON c.id = e.campaign_id
-                WHERE \(condition) ORDER BY e.seq
+                WHERE \(condition)\(ordered ? " ORDER BY e.seq" : "")
                 """,
             arguments: arguments
         ).map { row in

@@ -51,7 +51,8 @@ public protocol SettingStore: Sendable {
 }
 
 /// Everything the server needs from its database.
-public protocol Store: CompanyStore, LinkStore, ConsentStore, AttemptStore, VisitStore, SettingStore, KeyStore, PlatformStore {
+public protocol Store: CompanyStore, LinkStore, ConsentStore, AttemptStore, VisitStore, SettingStore, KeyStore, PlatformStore, FeedStore,
+    WebhookStore {
     /// Whether the database answers (for `/readyz`).
     func ping() async throws
 }

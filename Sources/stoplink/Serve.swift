@@ -16,18 +16,27 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (env STOPLINK_PORT; default 8080).")
     var port: Int?
 
+    @Flag(
+        name: .customLong("allow-insecure-webhooks"),
+        help: "Let webhooks go to http on loopback and to private addresses (development only; env STOPLINK_ALLOW_INSECURE_WEBHOOKS=1)."
+    )
+    var allowInsecureWebhooks = false
+
     @Flag(help: "On an empty database, create a demo company, campaign and link, and print the link.")
     var demo = false
 
     func run() async throws {
         let logger = makeLogger()
-        let config = try options.config(host: host, port: port)
+        var config = try options.config(host: host, port: port)
+        let environment = ProcessInfo.processInfo.environment
+        config.allowInsecureWebhooks = allowInsecureWebhooks || environment["STOPLINK_ALLOW_INSECURE_WEBHOOKS"] == "1"
         let dependencies = try await AppDependencies.make(config: config, logger: logger)
         let prepared = demo ? try await Demo.prepare(store: dependencies.store, config: config, clock: dependencies.clock) : nil
         if demo && prepared == nil { printError("--demo: the database already holds other companies; no demo was created") }
+        let address = "http://\(config.host):\(config.port)"
         let app = buildApplication(config: config, dependencies: dependencies, logger: logger) { _ in
             // Written unbuffered, so a script reading the output sees the lines once the server is up.
-            printLine("Stoplink is listening on http://\(config.host):\(config.port)")
+            printLine("Stoplink is listening on \(address)")
             if let prepared {
                 printLine("Demo link: \(prepared.link)")
                 printLine("Demo API key: \(prepared.apiKey)")

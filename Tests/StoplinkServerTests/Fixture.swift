@@ -48,7 +48,7 @@ struct Fixture {
         clock = ManualClock()
         config = AppConfig(
             database: "sqlite:" + folder.appendingPathComponent("stoplink.sqlite").path,
-            publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot
+            publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot, allowInsecureWebhooks: true
         )
         var logger = Logger(label: "test")
         logger.logLevel = .warning

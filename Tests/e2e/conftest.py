@@ -39,8 +39,9 @@ def free_port():
 class Server:
     """`stoplink serve` as a child process on a free loopback port."""
 
-    def __init__(self, database, demo=False):
+    def __init__(self, database, demo=False, extra_args=()):
         self.database = database
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.demo = demo
@@ -52,6 +53,7 @@ class Server:
                 "--public-url", self.base]
         if self.demo:
             args.append("--demo")
+        args += self.extra_args
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

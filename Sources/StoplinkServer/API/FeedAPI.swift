@@ -1,0 +1,201 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StoplinkCore
+import StoplinkStore
+
+/// `GET /api/v1/feed`, `feed.csv`, `feed.ndjson`: the company's consent events after a cursor,
+/// oldest first. The end of a response is fixed when it starts (the newest event then), so the
+/// next cursor is known up front, goes in `X-Next-Cursor`, and nothing written meanwhile is
+/// skipped: it comes after that cursor. SQLite commits one writer at a time, so sequence
+/// numbers become visible in order.
+struct FeedAPI: Sendable {
+    static let maximumJSONLimit = 10_000
+    static let pageSize = 5_000
+    static let csvColumns = ["seq", "occurred_at", "action", "phone", "scope", "source", "campaign", "reason"]
+    static let nextCursorHeader = HTTPField.Name("X-Next-Cursor")!
+
+    let store: any Store
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("feed", use: json)
+        group.get("feed.csv", use: csv)
+        group.get("feed.ndjson", use: ndjson)
+    }
+
+    enum Format { case csv, ndjson }
+
+    /// The opaque cursor: a version and a sequence number, base64url.
+    enum Cursor {
+        static func encode(_ seq: Int64) -> String { Base64URL.encode(Data("v1:\(seq)".utf8)) }
+
+        static func decode(_ text: String?) throws -> Int64 {
+            guard let text, !text.isEmpty else { return 0 }
+            guard let data = Base64URL.decode(text), let plain = String(data: data, encoding: .utf8), plain.hasPrefix("v1:"),
+                  let seq = Int64(plain.dropFirst(3)), seq >= 0 else {
+                throw APIError(.badRequest, "invalid_cursor", "the cursor is not one this feed gave out")
+            }
+            return seq
+        }
+    }
+
+    struct Window {
+        var company: Company
+        var after: Int64
+        var head: Int64
+        var etag: String
+    }
+
+    /// The part of the feed a request reads, and the 304 when nothing is new.
+    private func window(_ request: Request, _ context: AppRequestContext) async throws -> (Window, Response?) {
+        let company = try context.requireCompany()
+        let after = try Cursor.decode(request.uri.queryParameters.get("cursor"))
+        let head = try await store.feedHead(companyID: company.id)
+        let state = request.uri.queryParameters.get("state")
+        if let state, state != "current" { throw APIError.invalid("state", "must be current, or absent for events") }
+        // The tag names the request's whole window (and page size), so a 304 means "the answer
+        // you kept is still right"; it carries no cursor of its own for that reason.
+        let query = request.uri.queryParameters
+        let page = [query.get("limit"), query.get("after_phone")].map { $0 ?? "" }.joined(separator: "-")
+        let etag = "\"\(state ?? "events")-\(after)-\(max(head, after))-\(page)\""
+        let window = Window(company: company, after: after, head: max(head, after), etag: etag)
+        if request.headers[.ifNoneMatch] == etag {
+            return (window, Response(status: .notModified, headers: [.eTag: etag]))
+        }
+        return (window, nil)
+    }
+
+    @Sendable func json(request: Request, context: AppRequestContext) async throws -> Response {
+        let (window, notModified) = try await window(request, context)
+        if let notModified { return notModified }
+        let limit = try CampaignsAPI.integer(
+            request.uri.queryParameters.get("limit"), name: "limit", default: 1_000, range: 1...Self.maximumJSONLimit
+        )
+        struct Answer: Encodable {
+            var events: [ConsentEventView]?
+            var suppressions: [SuppressionView]?
+            /// With `state=current`: pass as `after_phone` for the next page; absent on the last.
+            var nextAfterPhone: String?
+            var nextCursor: String
+        }
+        var answer: Answer
+        if request.uri.queryParameters.get("state") == "current" {
+            let afterPhone = request.uri.queryParameters.get("after_phone")
+            let rows = try await store.suppressions(companyID: window.company.id, afterPhone: afterPhone, limit: limit)
+            answer = Answer(
+                suppressions: rows.map(SuppressionView.init),
+                nextAfterPhone: rows.count == limit ? rows.last?.phone.e164 : nil,
+                nextCursor: Cursor.encode(window.head)
+            )
+        } else {
+            let events = try await store.events(companyID: window.company.id, after: window.after, upTo: window.head, limit: limit)
+            let next = events.last?.seq ?? window.after
+            answer = Answer(events: events.map(ConsentEventView.init), nextCursor: Cursor.encode(next))
+        }
+        var response = try APIJSON.response(answer)
+        response.headers[Self.nextCursorHeader] = answer.nextCursor
+        response.headers[.eTag] = window.etag
+        return response
+    }
+
+    @Sendable func csv(request: Request, context: AppRequestContext) async throws -> Response {
+        try await stream(request, context, format: .csv)
+    }
+
+    @Sendable func ndjson(request: Request, context: AppRequestContext) async throws -> Response {
+        try await stream(request, context, format: .ndjson)
+    }
+
+    /// Streams the window page by page: memory stays the same whatever the feed's size.
+    private func stream(_ request: Request, _ context: AppRequestContext, format: Format) async throws -> Response {
+        let (window, notModified) = try await window(request, context)
+        if let notModified { return notModified }
+        let store = store
+        let current = request.uri.queryParameters.get("state") == "current"
+        let body = ResponseBody { writer in
+            if format == .csv {
+                let columns = current ? ["phone", "scope", "since", "source", "campaign"] : Self.csvColumns
+                try await writer.write(ByteBuffer(string: CSVWriter.row(columns)))
+            }
+            if current {
+                var afterPhone: String?
+                while true {
+                    let page = try await store.suppressions(companyID: window.company.id, afterPhone: afterPhone, limit: Self.pageSize)
+                    guard let last = page.last else { break }
+                    try await writer.write(ByteBuffer(string: page.map { Self.line($0, format: format) }.joined()))
+                    afterPhone = last.phone.e164
+                }
+            } else {
+                var after = window.after
+                while after < window.head {
+                    let page = try await store.events(companyID: window.company.id, after: after, upTo: window.head, limit: Self.pageSize)
+                    guard let last = page.last else { break }
+                    try await writer.write(ByteBuffer(string: page.map { Self.line($0, format: format) }.joined()))
+                    after = last.seq
+                }
+            }
+            try await writer.finish(nil)
+        }
+        let type = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
+        return Response(
+            status: .ok,
+            headers: [.contentType: type, Self.nextCursorHeader: Cursor.encode(window.head), .eTag: window.etag],
+            body: body
+        )
+    }
+
+    static func line(_ event: ConsentEvent, format: Format) -> String {
+        switch format {
+        case .ndjson:
+            return String(decoding: (try? APIJSON.encoder.encode(ConsentEventView(event: event))) ?? Data(), as: UTF8.self) + "\n"
+        case .csv:
+            return CSVWriter.row([
+                String(event.seq), APIJSON.timestamp(event.occurredAt), event.action.rawValue, event.phone.e164,
+                event.scope.rawValue, event.source.rawValue, CSVWriter.field(event.campaignRef ?? "", guardFormula: true),
+                CSVWriter.field(event.reason ?? "", guardFormula: true),
+            ])
+        }
+    }
+
+    static func line(_ suppression: Suppression, format: Format) -> String {
+        switch format {
+        case .ndjson:
+            return String(decoding: (try? APIJSON.encoder.encode(SuppressionView(suppression))) ?? Data(), as: UTF8.self) + "\n"
+        case .csv:
+            return CSVWriter.row([
+                suppression.phone.e164, suppression.scope.rawValue, APIJSON.timestamp(suppression.since),
+                suppression.source.rawValue, CSVWriter.field(suppression.campaignRef ?? "", guardFormula: true),
+            ])
+        }
+    }
+
+}
+
+struct SuppressionView: Encodable {
+    var phone: String
+    var scope: OptOutScope
+    var since: Date
+    var source: ConsentSource
+    var campaign: String?
+
+    enum CodingKeys: String, CodingKey { case phone, scope, since, source, campaign }
+
+    /// `campaign` is null, not absent, when the opt-out came through no campaign (as in events).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(phone, forKey: .phone)
+        try container.encode(scope, forKey: .scope)
+        try container.encode(APIJSON.timestamp(since), forKey: .since)
+        try container.encode(source, forKey: .source)
+        try container.encode(campaign, forKey: .campaign)
+    }
+
+    init(_ suppression: Suppression) {
+        phone = suppression.phone.e164
+        scope = suppression.scope
+        since = suppression.since
+        source = suppression.source
+        campaign = suppression.campaignRef
+    }
+}

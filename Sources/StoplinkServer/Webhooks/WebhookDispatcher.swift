@@ -1,0 +1,208 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import StoplinkCore
+import StoplinkStore
+
+/// Sends pending webhook deliveries: per endpoint in event order, signed per Standard Webhooks,
+/// retried on the schedule below, and disabled on 410. Everything it needs is in the database,
+/// so deliveries pending at a shutdown or crash go out after the next start.
+public final class WebhookDispatcher: Service, Sendable {
+    /// Waits before the 2nd…8th attempt; after the 8th failure the delivery is marked failed.
+    public static let retryDelays: [TimeInterval] = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
+    static let requestTimeout: TimeAmount = .seconds(15)
+    /// Only this much of an answer is read (for the delivery log).
+    static let maximumResponseBytes = 1024
+    static let batchPerEndpoint = 200
+    static let endpointsPerRound = 32
+    static let recordBatch = 100
+
+    /// One client for the life of the process: redirects are never followed.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: requestTimeout),
+            decompression: .disabled
+        )
+    )
+
+    private let store: any Store
+    private let clock: any WallClock
+    private let policy: WebhookURLPolicy
+    private let logger: Logger
+    private let pollInterval: Duration
+
+    public init(store: any Store, clock: any WallClock, allowInsecure: Bool, logger: Logger, pollInterval: Duration = .milliseconds(200)) {
+        self.store = store
+        self.clock = clock
+        policy = WebhookURLPolicy(allowInsecure: allowInsecure)
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let sent = await runOnce()
+            if sent == 0 {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
+            }
+        }
+    }
+
+    /// Sends what is due now; answers how many attempts were made. Tests call it with a manual clock.
+    @discardableResult
+    public func runOnce() async -> Int {
+        let due: [(WebhookEndpoint, [(WebhookDelivery, ConsentEvent)])]
+        do {
+            due = try await store.dueDeliveries(at: clock.now(), perEndpoint: Self.batchPerEndpoint, endpoints: Self.endpointsPerRound)
+        } catch {
+            logger.error("could not read pending webhook deliveries", metadata: ["error": "\(error)"])
+            return 0
+        }
+        return await withTaskGroup(of: Int.self) { group in
+            for (endpoint, items) in due {
+                group.addTask { await self.deliver(items, to: endpoint) }
+            }
+            return await group.reduce(0, +)
+        }
+    }
+
+    /// One endpoint's line, oldest first; stops at the first delivery that must wait. Successes
+    /// are recorded in batches (one disk sync for many); a crash before that resends them with
+    /// the same `webhook-id`, which receivers deduplicate on.
+    private func deliver(_ items: [(WebhookDelivery, ConsentEvent)], to endpoint: WebhookEndpoint) async -> Int {
+        var attempts = 0
+        var unrecorded: [(deliveryID: Int64, endpointID: String, outcome: AttemptOutcome)] = []
+        func record() async -> Bool {
+            do {
+                try await store.recordAttempts(unrecorded, at: clock.now())
+                unrecorded.removeAll()
+                return true
+            } catch {
+                logger.error("could not record webhook attempts", metadata: ["endpoint": "\(endpoint.id)", "error": "\(error)"])
+                return false
+            }
+        }
+        for (delivery, event) in items {
+            if Task.isShuttingDownGracefully { break }
+            if let next = delivery.nextAttemptAt, next > clock.now() { break }
+            let outcome = await attempt(delivery, of: event, to: endpoint)
+            attempts += 1
+            unrecorded.append((delivery.id, endpoint.id, outcome))
+            switch outcome {
+            case .succeeded, .failed(_, _, nil):
+                if unrecorded.count >= Self.recordBatch, await !record() { return attempts }
+            case .failed, .gone:
+                _ = await record()
+                return attempts
+            }
+        }
+        _ = await record()
+        return attempts
+    }
+
+    private func attempt(_ delivery: WebhookDelivery, of event: ConsentEvent, to endpoint: WebhookEndpoint) async -> AttemptOutcome {
+        let body = WebhookPayload.event(event, id: delivery.messageID)
+        let result = await send(body: body, id: delivery.messageID, to: endpoint)
+        switch result {
+        case .answered(let status, _, _) where (200..<300).contains(status):
+            return .succeeded(statusCode: status)
+        case .answered(410, _, _):
+            logger.notice("webhook endpoint answered 410 and was disabled", metadata: ["endpoint": "\(endpoint.id)"])
+            return .gone
+        case .answered(let status, let retryAfter, let text):
+            return .failed(statusCode: status, error: "answered \(status)\(text.isEmpty ? "" : ": \(text)")",
+                           retryAt: retryTime(afterAttempt: delivery.attempts + 1, retryAfter: retryAfter))
+        case .notSent(let error):
+            return .failed(statusCode: nil, error: error, retryAt: retryTime(afterAttempt: delivery.attempts + 1, retryAfter: nil))
+        }
+    }
+
+    /// When to try again after `attempt` attempts (nil: give up). `Retry-After` wins when given.
+    func retryTime(afterAttempt attempt: Int, retryAfter: TimeInterval?) -> Date? {
+        guard attempt <= Self.retryDelays.count else { return nil }
+        let delay = retryAfter.map { min(max($0, 1), 24 * 3600) }
+            ?? Self.retryDelays[attempt - 1] * Double.random(in: 0.9...1.1)
+        return clock.now().addingTimeInterval(delay)
+    }
+
+    public enum SendResult: Sendable, Equatable {
+        case answered(status: Int, retryAfter: TimeInterval?, text: String)
+        case notSent(String)
+    }
+
+    /// Signs and posts one message. Used for deliveries and for the test event.
+    public func send(body: Data, id: String, to endpoint: WebhookEndpoint) async -> SendResult {
+        if let problem = await policy.problem(with: endpoint.url) { return .notSent(problem) }
+        let now = clock.now()
+        let timestamp = Int(now.timeIntervalSince1970)
+        let signature: String
+        do {
+            signature = try WebhookSignature.header(id: id, timestamp: timestamp, body: body, secrets: endpoint.signingSecrets(at: now))
+        } catch {
+            return .notSent("the endpoint's secret is malformed")
+        }
+        var request = HTTPClientRequest(url: endpoint.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Stoplink-Webhooks/1")
+        request.headers.add(name: "webhook-id", value: id)
+        request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+        request.headers.add(name: "webhook-signature", value: signature)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await Self.client.execute(request, timeout: Self.requestTimeout)
+            var text = ""
+            for try await chunk in response.body {
+                text += String(buffer: chunk)
+                if text.utf8.count >= Self.maximumResponseBytes { break }
+            }
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Self.retryAfterSeconds)
+            return .answered(status: Int(response.status.code), retryAfter: retryAfter, text: String(text.prefix(200)))
+        } catch {
+            return .notSent("could not reach the endpoint: \(String(describing: error).prefix(200))")
+        }
+    }
+
+    /// `Retry-After` as seconds or an HTTP date.
+    static func retryAfterSeconds(_ value: String) -> TimeInterval? {
+        if let seconds = TimeInterval(value.trimmingCharacters(in: .whitespaces)) { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { $0.timeIntervalSinceNow }
+    }
+}
+
+/// The JSON a webhook carries.
+enum WebhookPayload {
+    struct Envelope<Payload: Encodable>: Encodable {
+        var id: String
+        var type: String
+        var createdAt: String
+        var data: Payload
+    }
+
+    static func event(_ event: ConsentEvent, id: String) -> Data {
+        let envelope = Envelope(
+            id: id, type: WebhookEventType.of(event.action), createdAt: APIJSON.timestamp(event.occurredAt),
+            data: ConsentEventView(event: event)
+        )
+        return (try? APIJSON.encoder.encode(envelope)) ?? Data()
+    }
+
+    static func test(id: String, at: Date) -> Data {
+        struct TestData: Encodable { var message: String }
+        let envelope = Envelope(
+            id: id, type: WebhookEventType.test, createdAt: APIJSON.timestamp(at),
+            data: TestData(message: "A test event from Stoplink: your endpoint is reachable and can check signatures.")
+        )
+        return (try? APIJSON.encoder.encode(envelope)) ?? Data()
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import StoplinkCore
+
+/// A company's webhook endpoint. Secrets are `whsec_` + base64 of 32 random bytes; after a
+/// rotation the previous one keeps signing until `previousSecretUntil`.
+public struct WebhookEndpoint: Equatable, Sendable {
+    public var id: String
+    public var companyID: String
+    public var url: String
+    public var description: String
+    /// Empty: every type.
+    public var eventTypes: [String]
+    public var enabled: Bool
+    public var disabledReason: String?
+    public var secret: String
+    public var previousSecret: String?
+    public var previousSecretUntil: Date?
+    public var createdAt: Date
+
+    /// The secrets that sign a message sent at `now`, newest first.
+    public func signingSecrets(at now: Date) -> [String] {
+        guard let previousSecret, let until = previousSecretUntil, now < until else { return [secret] }
+        return [secret, previousSecret]
+    }
+}
+
+public enum DeliveryStatus: String, Codable, Sendable {
+    case pending
+    case succeeded
+    case failed
+}
+
+/// One event on its way to one endpoint.
+public struct WebhookDelivery: Equatable, Sendable {
+    public var id: Int64
+    public var endpointID: String
+    public var seq: Int64
+    public var status: DeliveryStatus
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var lastStatusCode: Int?
+    public var lastError: String?
+    public var createdAt: Date
+    public var completedAt: Date?
+
+    /// `webhook-id`: the same for every attempt of this event.
+    public var messageID: String { "evt_\(seq)" }
+}
+
+/// What happened to one attempt, as the dispatcher saw it.
+public enum AttemptOutcome: Sendable, Equatable {
+    case succeeded(statusCode: Int)
+    /// Try again at `retryAt`, or give up when it is nil.
+    case failed(statusCode: Int?, error: String, retryAt: Date?)
+    /// 410 Gone: the endpoint asked to be disabled.
+    case gone
+}
+
+/// The consent event types webhooks carry.
+public enum WebhookEventType {
+    public static let optOutCreated = "optout.created"
+    public static let optOutRevoked = "optout.revoked"
+    public static let test = "webhook.test"
+    public static let all = [optOutCreated, optOutRevoked]
+
+    public static func of(_ action: ConsentAction) -> String {
+        action == .optOut ? optOutCreated : optOutRevoked
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import StoplinkCore
+@testable import StoplinkServer
+import StoplinkStore
+import Testing
+
+@Suite("Webhooks out", .serialized)
+struct WebhookTests {
+    func optOut(_ fixture: APIFixture, _ phone: String) async throws {
+        _ = try await fixture.store.recordOptOut(OptOutRequest(
+            companyID: fixture.company.id, phone: PhoneNumber(trustedE164: phone), scope: .marketing, source: .api,
+            occurredAt: fixture.base.clock.now()
+        ))
+    }
+
+    func verified(_ message: WebhookReceiver.Received, secret: String, now: Date) -> Bool {
+        WebhookSignature.verify(
+            header: message.signature, id: message.id, timestamp: Int(message.timestamp) ?? 0, body: message.body,
+            secret: secret, now: now
+        )
+    }
+
+    @Test("Each event is delivered once per endpoint, signed, in order; a failure holds the line until its retry")
+    func orderAndRetry() async throws {
+        let fixture = try await APIFixture()
+        let receiver = WebhookReceiver()
+        receiver.script([.init(status: .internalServerError)])
+        let dispatcher = fixture.base.dependencies.webhooks
+
+        try await receiver.run { url in
+            let endpoint = try await fixture.store.createEndpoint(
+                companyID: fixture.company.id, url: url, description: "", eventTypes: [], at: fixture.base.clock.now()
+            )
+            for phone in ["+31611111111", "+31622222222", "+31633333333"] { try await optOut(fixture, phone) }
+
+            let first = await dispatcher.runOnce()
+            let waiting = await dispatcher.runOnce()
+            let afterFailure = try await fixture.store.deliveries(endpointID: endpoint.id, limit: 10)
+            fixture.base.clock.advance(by: 6)
+            let resumed = await dispatcher.runOnce()
+            let done = try await fixture.store.deliveries(endpointID: endpoint.id, limit: 10)
+
+            #expect(first == 1)
+            #expect(waiting == 0, "nothing is due until the retry time")
+            let head = try #require(afterFailure.last)
+            #expect(head.status == .pending)
+            #expect(head.lastStatusCode == 500)
+            #expect(head.attempts == 1)
+            let wait = try #require(head.nextAttemptAt).timeIntervalSince(fixture.base.clock.now().addingTimeInterval(-6))
+            #expect(wait >= 4.5 && wait <= 5.5)
+            #expect(resumed == 3)
+            #expect(done.allSatisfy { $0.status == .succeeded })
+            let ids = receiver.received.map(\.id)
+            #expect(ids == ["evt_1", "evt_1", "evt_2", "evt_3"])
+            for message in receiver.received {
+                #expect(verified(message, secret: endpoint.secret, now: fixture.base.clock.now()))
+                let payload = try #require(try JSONSerialization.jsonObject(with: message.body) as? [String: Any])
+                #expect(payload["type"] as? String == "optout.created")
+                #expect(payload["id"] as? String == message.id)
+                #expect((payload["data"] as? [String: Any])?["phone"] != nil)
+            }
+        }
+    }
+
+    @Test("Retry-After sets the next attempt; 410 disables the endpoint; after the last retry a delivery fails")
+    func retryAfterGoneAndGiveUp() async throws {
+        let fixture = try await APIFixture()
+        let receiver = WebhookReceiver()
+        let dispatcher = fixture.base.dependencies.webhooks
+
+        try await receiver.run { url in
+            let endpoint = try await fixture.store.createEndpoint(
+                companyID: fixture.company.id, url: url, description: "", eventTypes: [], at: fixture.base.clock.now()
+            )
+            receiver.script([.init(status: .serviceUnavailable, retryAfter: "120")])
+            try await optOut(fixture, "+31611111111")
+            await dispatcher.runOnce()
+            let afterRetryAfter = try #require(try await fixture.store.deliveries(endpointID: endpoint.id, limit: 1).first)
+            #expect(afterRetryAfter.nextAttemptAt == fixture.base.clock.now().addingTimeInterval(120))
+
+            receiver.script(Array(repeating: .init(status: .badGateway), count: 20))
+            for _ in 0..<9 {
+                fixture.base.clock.advance(by: 11 * 3600)
+                await dispatcher.runOnce()
+            }
+            let givenUp = try #require(try await fixture.store.deliveries(endpointID: endpoint.id, limit: 1).first)
+            #expect(givenUp.status == .failed)
+            #expect(givenUp.attempts == 8)
+
+            receiver.script([.init(status: .gone)])
+            try await optOut(fixture, "+31622222222")
+            await dispatcher.runOnce()
+            try await optOut(fixture, "+31633333333")
+            let disabled = try #require(try await fixture.store.endpoint(id: endpoint.id, companyID: fixture.company.id))
+            #expect(!disabled.enabled)
+            #expect(try await fixture.store.deliveries(endpointID: endpoint.id, limit: 10).count == 2, "no delivery for a disabled endpoint")
+        }
+    }
+
+    @Test("Deliveries pending at shutdown are sent after a restart")
+    func survivesRestart() async throws {
+        let fixture = try await APIFixture()
+        let receiver = WebhookReceiver()
+        let path = fixture.base.folder.appendingPathComponent("stoplink.sqlite").path
+
+        try await receiver.run { url in
+            let endpoint = try await fixture.store.createEndpoint(
+                companyID: fixture.company.id, url: url, description: "", eventTypes: [], at: fixture.base.clock.now()
+            )
+            try await optOut(fixture, "+31611111111")
+            try await optOut(fixture, "+31622222222")
+
+            let reopened = try SQLiteStore.open(path: path)
+            let dispatcher = WebhookDispatcher(store: reopened, clock: fixture.base.clock, allowInsecure: true, logger: Logger(label: "test"))
+            let sent = await dispatcher.runOnce()
+
+            #expect(sent == 2)
+            #expect(receiver.received.map(\.id) == ["evt_1", "evt_2"])
+            #expect(try await reopened.deliveries(endpointID: endpoint.id, limit: 10).allSatisfy { $0.status == .succeeded })
+        }
+    }
+
+    @Test("The API creates endpoints with a secret shown once, tests them, lists deliveries, retries and rotates secrets")
+    func api() async throws {
+        let fixture = try await APIFixture()
+        let receiver = WebhookReceiver()
+
+        try await receiver.run { url in
+            try await fixture.application().test(.router) { client in
+                let created = try await client.api(.post, "/api/v1/webhooks", key: fixture.key, json: #"{"url": "\#(url)", "description": "CRM"}"#)
+                let id = try #require(try json(created)["id"] as? String)
+                let secret = try #require(try json(created)["secret"] as? String)
+                let listed = try await client.api(.get, "/api/v1/webhooks", key: fixture.key)
+                let tested = try await client.api(.post, "/api/v1/webhooks/\(id)/test", key: fixture.key)
+                _ = try await client.optOut(code: fixture.base.link.code, phone: Fixture.phone)
+                receiver.script([.init(status: .internalServerError)])
+                await fixture.base.dependencies.webhooks.runOnce()
+                let log = try await client.api(.get, "/api/v1/webhooks/\(id)/deliveries", key: fixture.key)
+                let deliveryID = try #require((try json(log)["deliveries"] as? [[String: Any]])?.first?["id"] as? Int)
+                let retried = try await client.api(.post, "/api/v1/webhooks/\(id)/deliveries/\(deliveryID)/retry", key: fixture.key)
+                await fixture.base.dependencies.webhooks.runOnce()
+                let rotated = try await client.api(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: fixture.key)
+                let newSecret = try #require(try json(rotated)["secret"] as? String)
+                _ = try await client.api(.put, "/api/v1/suppressions/%2B31699999999", key: fixture.key, json: "{}")
+                await fixture.base.dependencies.webhooks.runOnce()
+                let foreign = try await client.api(.get, "/api/v1/webhooks/\(id)/deliveries", key: fixture.otherKey)
+                let insecure = try await client.api(.post, "/api/v1/webhooks", key: fixture.key, json: #"{"url": "http://example.com/hook"}"#)
+                let badType = try await client.api(.post, "/api/v1/webhooks", key: fixture.key, json: #"{"url": "\#(url)", "event_types": ["nope"]}"#)
+
+                #expect(created.status == .created)
+                #expect(secret.hasPrefix("whsec_"))
+                #expect(try WebhookSignature.key(of: secret).count == 32)
+                #expect(!text(listed).contains(secret))
+                #expect(try json(tested)["delivered"] as? Bool == true)
+                #expect(try json(log)["deliveries"].map { ($0 as? [[String: Any]])?.first?["status"] as? String } == "pending")
+                #expect(retried.status == .ok)
+                #expect(newSecret != secret)
+                let messages = receiver.received
+                #expect(messages.count == 4)
+                #expect(messages.first?.id.hasPrefix("msg_test_") == true)
+                let last = try #require(messages.last)
+                #expect(last.signature.split(separator: " ").count == 2, "both secrets sign during the overlap")
+                #expect(verified(last, secret: newSecret, now: fixture.base.clock.now()))
+                #expect(verified(last, secret: secret, now: fixture.base.clock.now()))
+                #expect(foreign.status == .notFound)
+                #expect(insecure.status == .unprocessableContent)
+                #expect(badType.status == .unprocessableContent)
+            }
+        }
+    }
+
+    @Test("Without the development flag, only https to public addresses is accepted", arguments: [
+        ("http://example.com/hook", false), ("https://127.0.0.1/hook", false), ("https://10.1.2.3/hook", false),
+        ("https://169.254.169.254/latest", false), ("https://[::1]/hook", false), ("https://user:pw@1.1.1.1/hook", false),
+        ("https://1.1.1.1/hook", true),
+    ])
+    func urlPolicy(url: String, accepted: Bool) async {
+        let policy = WebhookURLPolicy(allowInsecure: false)
+
+        let problem = await policy.problem(with: url)
+
+        #expect((problem == nil) == accepted, "\(url): \(problem ?? "accepted")")
+    }
+}

@@ -17,7 +17,7 @@ public enum FormBody {
         return fields
     }
 
-    static func decode(_ bytes: some Collection<UInt8>) throws(ReadError) -> String {
+    public static func decode(_ bytes: some Collection<UInt8>) throws(ReadError) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex

@@ -99,6 +99,9 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
     )) ?? "User-agent: *\nDisallow: /\n"
     OpsController(store: dependencies.store, robots: robots).addRoutes(to: router)
     addAPIRoutes(to: router, config: config, dependencies: dependencies)
+    InboundController(
+        store: dependencies.store, renderer: dependencies.renderer, clock: dependencies.clock, publicURL: config.publicURL
+    ).addRoutes(to: router)
     landing.addRoutes(to: router)
     return router
 }
@@ -119,6 +122,7 @@ func addAPIRoutes(to router: Router<AppRequestContext>, config: AppConfig, depen
     SuppressionsAPI(store: store, clock: clock).addRoutes(to: api)
     KeysAPI(store: store, clock: clock).addRoutes(to: api)
     FeedAPI(store: store).addRoutes(to: api)
+    InboundAPI(store: store, clock: clock).addRoutes(to: api)
     WebhooksAPI(
         store: store, clock: clock, dispatcher: dependencies.webhooks,
         policy: WebhookURLPolicy(allowInsecure: config.allowInsecureWebhooks)

@@ -31,6 +31,8 @@ public struct Company: Equatable, Sendable {
     public var inboundPolicy: String = "review"
     /// Write-only in the API: verifies Twilio's signatures.
     public var twilioAuthToken: String?
+    /// The company's own reply words: `opt_out`, `opt_in`, `help` → words.
+    public var keywords: [String: [String]] = [:]
     public var createdAt: Date
 }
 

@@ -141,6 +141,36 @@ enum SQLiteMigrations {
                 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("004-inbound") { db in
+            try db.execute(sql: """
+                ALTER TABLE companies ADD COLUMN inbound_secret TEXT;
+                ALTER TABLE companies ADD COLUMN keywords TEXT NOT NULL DEFAULT '{}';
+                CREATE TABLE sms_numbers (
+                    number TEXT PRIMARY KEY,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX sms_numbers_by_company ON sms_numbers (company_id);
+                CREATE TABLE inbound_messages (
+                    id INTEGER PRIMARY KEY,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    gateway TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    to_number TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    action TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    reply TEXT,
+                    status TEXT NOT NULL,
+                    review_deadline INTEGER,
+                    resolved_at INTEGER,
+                    UNIQUE (company_id, gateway, message_id)
+                );
+                CREATE INDEX inbound_messages_review ON inbound_messages (company_id, status, received_at);
+                """)
+        }
         return migrator
     }
 }

@@ -95,7 +95,14 @@ extension SQLiteStore {
     public func recordOptIn(
         companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, at: Date
     ) async throws -> ConsentEvent? {
-        try await writer.write { db in
+        try await writer.write { db in try Self.recordOptIn(db, companyID: companyID, phone: phone, source: source, evidence: evidence, at: at) }
+    }
+
+    /// The opt-in's ledger row and deliveries, and the suppression removed, in the caller's transaction.
+    static func recordOptIn(
+        _ db: Database, companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, at: Date
+    ) throws -> ConsentEvent? {
+        do {
             guard let current = try Self.suppression(db, companyID: companyID, phone: phone) else { return nil }
             try db.execute(
                 sql: """

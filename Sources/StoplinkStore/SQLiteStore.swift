@@ -66,14 +66,15 @@ public struct SQLiteStore: Store {
         let arguments: StatementArguments = [
             company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue, reasons,
             try json(company.pageText), try json(company.helpText), try json(company.confirmationText),
-            company.inboundPolicy, company.twilioAuthToken, company.id,
+            company.inboundPolicy, company.twilioAuthToken,
+            String(decoding: try encoder.encode(company.keywords), as: UTF8.self), company.id,
         ]
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE companies SET name = ?, default_country = ?, default_language = ?, opt_out_scope = ?,
                         reasons = ?, page_text = ?, help_text = ?, confirmation_text = ?, inbound_policy = ?,
-                        twilio_auth_token = ?
+                        twilio_auth_token = ?, keywords = ?
                     WHERE id = ?
                     """,
                 arguments: arguments
@@ -98,6 +99,7 @@ public struct SQLiteStore: Store {
             helpText: try decoder.decode([String: String].self, from: Data((row["help_text"] as String? ?? "{}").utf8)),
             confirmationText: try decoder.decode([String: String].self, from: Data((row["confirmation_text"] as String? ?? "{}").utf8)),
             inboundPolicy: row["inbound_policy"] ?? "review", twilioAuthToken: row["twilio_auth_token"],
+            keywords: try decoder.decode([String: [String]].self, from: Data((row["keywords"] as String? ?? "{}").utf8)),
             createdAt: Millis.date(row["created_at"])
         )
     }
@@ -202,7 +204,12 @@ public struct SQLiteStore: Store {
     // MARK: Consent
 
     public func recordOptOut(_ request: OptOutRequest) async throws -> OptOutOutcome {
-        try await writer.write { db in
+        try await writer.write { db in try Self.recordOptOut(db, request) }
+    }
+
+    /// The opt-out's ledger row, deliveries and suppression, inside the caller's transaction.
+    static func recordOptOut(_ db: Database, _ request: OptOutRequest) throws -> OptOutOutcome {
+        do {
             if let current = try Self.suppression(db, companyID: request.companyID, phone: request.phone),
                current.scope.covers(request.scope) {
                 return .alreadyOptedOut(current)

@@ -52,7 +52,7 @@ public protocol SettingStore: Sendable {
 
 /// Everything the server needs from its database.
 public protocol Store: CompanyStore, LinkStore, ConsentStore, AttemptStore, VisitStore, SettingStore, KeyStore, PlatformStore, FeedStore,
-    WebhookStore {
+    WebhookStore, InboundStore {
     /// Whether the database answers (for `/readyz`).
     func ping() async throws
 }

@@ -63,6 +63,7 @@ struct CompanyAPI: Sendable {
         var inboundPolicy: String
         /// The token itself is write-only.
         var twilioAuthTokenSet: Bool
+        var keywords: [String: [String]]
         var createdAt: Date
 
         init(_ company: Company) {
@@ -83,6 +84,7 @@ struct CompanyAPI: Sendable {
             confirmationText = company.confirmationText
             inboundPolicy = company.inboundPolicy
             twilioAuthTokenSet = company.twilioAuthToken != nil
+            keywords = company.keywords
             createdAt = company.createdAt
         }
     }
@@ -90,7 +92,7 @@ struct CompanyAPI: Sendable {
     struct Patch: Decodable, KnownFields {
         static let knownFields: Set<String> = [
             "name", "default_country", "default_language", "reasons", "opt_out_scope", "page_text", "help_text",
-            "confirmation_text", "inbound_policy", "twilio_auth_token",
+            "confirmation_text", "inbound_policy", "twilio_auth_token", "keywords",
         ]
         var name: String?
         var defaultCountry: String?
@@ -102,6 +104,7 @@ struct CompanyAPI: Sendable {
         var confirmationText: [String: String]?
         var inboundPolicy: String?
         var twilioAuthToken: String?
+        var keywords: [String: [String]]?
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
@@ -146,6 +149,17 @@ struct CompanyAPI: Sendable {
             company.inboundPolicy = policy
         }
         if let token = patch.twilioAuthToken { company.twilioAuthToken = token.isEmpty ? nil : token }
+        if let given = patch.keywords {
+            // The decoder's snake_case conversion may have camel-cased the dictionary's keys.
+            let keywords = Dictionary(given.map { (APIJSON.snakeCase($0.key), $0.value) }) { first, _ in first }
+            for (kind, words) in keywords {
+                if !["opt_out", "opt_in", "help"].contains(kind) { problems.append(.init(field: "keywords", reason: "unknown kind \(kind); use opt_out, opt_in or help")) }
+                if words.count > 50 || words.contains(where: { $0.isEmpty || $0.count > 40 }) {
+                    problems.append(.init(field: "keywords.\(kind)", reason: "at most 50 words of 1–40 characters"))
+                }
+            }
+            company.keywords = keywords
+        }
         guard problems.isEmpty else {
             throw APIError(.unprocessableContent, "invalid_settings", "some settings are not valid", details: problems)
         }

@@ -1,0 +1,209 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import StoplinkCore
+import StoplinkStore
+
+/// STOP replies forwarded by SMS gateways: `POST /inbound/twilio` (form fields, `X-Twilio-Signature`)
+/// and `POST /inbound/generic` (JSON signed like our own webhooks). The `To` number picks the
+/// company; each gateway message id is processed once, forever.
+struct InboundController: Sendable {
+    static let maximumBodyBytes = 64 * 1024
+    static let reviewBusinessDays = 10
+    static let twilioSignatureHeader = HTTPField.Name("X-Twilio-Signature")!
+
+    let store: any Store
+    let renderer: PageRenderer
+    let clock: any WallClock
+    let publicURL: String
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("inbound/twilio", use: twilio)
+        router.post("inbound/generic", use: generic)
+    }
+
+    // MARK: Twilio
+
+    @Sendable func twilio(request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await collect(request)
+        let pairs = try Self.formPairs(body)
+        let fields = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        guard let company = try await company(for: fields["To"] ?? "", context: context) else {
+            return Response(status: .notFound, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "unknown number\n")))
+        }
+        let url = publicURL + "/inbound/twilio" + (request.uri.query.map { "?\($0)" } ?? "")
+        guard let token = company.twilioAuthToken, let signature = request.headers[Self.twilioSignatureHeader],
+              TwilioSignature.isValid(signature, authToken: token, url: url, parameters: pairs) else {
+            context.logger.notice("refused an inbound Twilio message with a missing or wrong signature")
+            return Response(status: .forbidden, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "bad signature\n")))
+        }
+        guard let messageID = fields["MessageSid"] ?? fields["SmsMessageSid"], !messageID.isEmpty,
+              let from = try? PhoneNumber(parsing: fields["From"] ?? "", defaultRegion: company.defaultCountry) else {
+            return twiml(nil, status: .badRequest)
+        }
+        let record = try await process(InboundMessage(
+            companyID: company.id, gateway: "twilio", messageID: messageID, from: from, to: fields["To"] ?? "",
+            text: fields["Body"] ?? "", receivedAt: clock.now()
+        ), company: company, context: context)
+        return twiml(record.reply)
+    }
+
+    private func twiml(_ reply: String?, status: HTTPResponse.Status = .ok) -> Response {
+        let xml = reply.map { "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>\(Self.escapeXML($0))</Message></Response>" }
+            ?? "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
+        return Response(status: status, headers: [.contentType: "application/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+    }
+
+    // MARK: Generic
+
+    struct GenericMessage: Decodable {
+        var id: String
+        var from: String
+        var to: String
+        var text: String
+        var receivedAt: String?
+
+        enum CodingKeys: String, CodingKey { case id, from, to, text, receivedAt = "received_at" }
+    }
+
+    @Sendable func generic(request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await collect(request)
+        let message: GenericMessage
+        do {
+            message = try JSONDecoder().decode(GenericMessage.self, from: Data(body.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, "invalid_json", "expected {\"id\", \"from\", \"to\", \"text\", \"received_at\"}")
+        }
+        guard let company = try await company(for: message.to, context: context) else {
+            throw APIError.notFound("number")
+        }
+        let now = clock.now()
+        guard let secret = try await store.inboundSecret(companyID: company.id),
+              let id = request.headers[HTTPField.Name("webhook-id")!],
+              let timestamp = request.headers[HTTPField.Name("webhook-timestamp")!].flatMap(Int.init),
+              let signature = request.headers[HTTPField.Name("webhook-signature")!],
+              WebhookSignature.verify(header: signature, id: id, timestamp: timestamp, body: Data(body.readableBytesView), secret: secret, now: now)
+        else {
+            context.logger.notice("refused an inbound message with a missing or wrong signature")
+            throw APIError(.forbidden, "bad_signature", "the webhook signature is missing, wrong or too old")
+        }
+        let from: PhoneNumber
+        do {
+            from = try PhoneNumber(parsing: message.from, defaultRegion: company.defaultCountry)
+        } catch {
+            throw APIError.invalid("from", error.description)
+        }
+        let receivedAt = message.receivedAt.flatMap(APIJSON.parseTimestamp).map { min($0, now) } ?? now
+        let record = try await process(InboundMessage(
+            companyID: company.id, gateway: "generic", messageID: message.id, from: from, to: message.to, text: message.text,
+            receivedAt: receivedAt
+        ), company: company, context: context)
+        struct Answer: Encodable {
+            var action: InboundAction
+            var reply: String?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(action, forKey: .action)
+                try container.encode(reply, forKey: .reply)
+            }
+
+            enum CodingKeys: String, CodingKey { case action, reply }
+        }
+        return try APIJSON.response(Answer(action: record.action, reply: record.reply))
+    }
+
+    // MARK: Shared
+
+    /// Reads the text, decides, and records; a replayed message id answers as the first time.
+    private func process(_ message: InboundMessage, company: Company, context: AppRequestContext) async throws -> InboundRecord {
+        let reader = ReplyReader(
+            extraOptOut: company.keywords["opt_out"] ?? [], extraOptIn: company.keywords["opt_in"] ?? [],
+            extraHelp: company.keywords["help"] ?? []
+        )
+        let language = Language.ofCountry(PhoneMetadata.region(ofE164: message.from.e164)) ?? company.defaultLanguage
+        let decision: InboundDecision
+        switch reader.read(message.text) {
+        case .optOut(let asked):
+            // STOP takes the company's scope (revoke-all companies stop everything); STOPALL always does.
+            let scope = asked == .all ? .all : company.optOutScope
+            decision = InboundDecision(action: .optOut, scope: scope, reply: confirmation(scope: scope, company: company, language: language))
+        case .unclearOptOut where company.inboundPolicy == "apply":
+            decision = InboundDecision(action: .optOut, scope: company.optOutScope, reply: confirmation(scope: company.optOutScope, company: company, language: language))
+        case .unclearOptOut:
+            decision = InboundDecision(
+                action: .review, scope: company.optOutScope, reply: nil,
+                reviewDeadline: BusinessDays.add(Self.reviewBusinessDays, to: message.receivedAt)
+            )
+        case .optIn:
+            decision = InboundDecision(action: .optIn, reply: renderer.text("sms_opt_in", language: language, ["company": company.name]))
+        case .help:
+            decision = InboundDecision(
+                action: .help,
+                reply: company.helpText[language] ?? renderer.text("sms_help", language: language, ["company": company.name])
+            )
+        case .ignored:
+            decision = InboundDecision(action: .ignored, reply: nil)
+        }
+        let record = try await store.processInbound(message, decision: decision)
+        context.logger.info("inbound message", metadata: [
+            "action": "\(record.action.rawValue)", "from": "\(message.from.masked)", "replayed": "\(record.replayed)",
+        ])
+        return record
+    }
+
+    private func confirmation(scope: OptOutScope, company: Company, language: String) -> String {
+        company.confirmationText[language]
+            ?? renderer.text(scope == .all ? "sms_opt_out_all" : "sms_opt_out", language: language, ["company": company.name])
+    }
+
+    /// The company owning the number a reply was sent to (E.164, or a short code's digits).
+    private func company(for to: String, context: AppRequestContext) async throws -> Company? {
+        var company: Company?
+        if let number = SMSNumberFormat.normalise(to) { company = try await store.company(forNumber: number) }
+        if company == nil { context.logger.notice("inbound message to an unknown number", metadata: ["to": "\(PhoneNumber.mask(to))"]) }
+        return company
+    }
+
+    private func collect(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: Self.maximumBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", "inbound messages are limited to 64 KB")
+        }
+    }
+
+    /// Form fields in order, as Twilio signs them.
+    static func formPairs(_ body: ByteBuffer) throws -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        for part in body.readableBytesView.split(separator: UInt8(ascii: "&")) {
+            let halves = part.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            do {
+                let name = try FormBody.decode(halves[0])
+                let value = halves.count > 1 ? try FormBody.decode(halves[1]) : ""
+                pairs.append((name, value))
+            } catch {
+                throw APIError(.badRequest, "invalid_form", "the form body cannot be read")
+            }
+        }
+        return pairs
+    }
+
+    static func escapeXML(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// A company's SMS number as stored: E.164 for long numbers, bare digits for short codes.
+public enum SMSNumberFormat {
+    public static func normalise(_ input: String) -> String? {
+        let trimmed = input.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("+") { return try? PhoneNumber(parsing: trimmed, defaultRegion: nil).e164 }
+        let digits = trimmed.filter { $0.isASCII && $0.isNumber }
+        guard digits.count == trimmed.count, (3...8).contains(digits.count) else { return nil }
+        return digits
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import StoplinkCore
+
+extension SQLiteStore {
+    // MARK: Numbers
+
+    public func addNumber(companyID: String, number: String, at: Date) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO sms_numbers (number, company_id, created_at) VALUES (?, ?, ?) ON CONFLICT (number) DO NOTHING",
+                arguments: [number, companyID, Millis.from(at)]
+            )
+            if db.changesCount == 1 { return true }
+            return try String.fetchOne(db, sql: "SELECT company_id FROM sms_numbers WHERE number = ?", arguments: [number]) == companyID
+        }
+    }
+
+    public func numbers(companyID: String) async throws -> [String] {
+        try await writer.read { db in
+            try String.fetchAll(db, sql: "SELECT number FROM sms_numbers WHERE company_id = ? ORDER BY number", arguments: [companyID])
+        }
+    }
+
+    public func deleteNumber(companyID: String, number: String) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM sms_numbers WHERE number = ? AND company_id = ?", arguments: [number, companyID])
+            return db.changesCount == 1
+        }
+    }
+
+    public func company(forNumber number: String) async throws -> Company? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT c.* FROM companies c JOIN sms_numbers n ON n.company_id = c.id WHERE n.number = ?", arguments: [number]
+            ).map(Self.company)
+        }
+    }
+
+    public func rotateInboundSecret(companyID: String) async throws -> String {
+        let secret = Self.newSecret()
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE companies SET inbound_secret = ? WHERE id = ?", arguments: [secret, companyID])
+        }
+        return secret
+    }
+
+    public func inboundSecret(companyID: String) async throws -> String? {
+        try await writer.read { db in
+            try String.fetchOne(db, sql: "SELECT inbound_secret FROM companies WHERE id = ?", arguments: [companyID])
+        }
+    }
+
+    // MARK: Messages
+
+    public func processInbound(_ message: InboundMessage, decision: InboundDecision) async throws -> InboundRecord {
+        try await writer.write { db in
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT id, action, reply FROM inbound_messages WHERE company_id = ? AND gateway = ? AND message_id = ?",
+                arguments: [message.companyID, message.gateway, message.messageID]
+            ) {
+                return InboundRecord(id: row["id"], action: InboundAction(rawValue: row["action"]) ?? .ignored, reply: row["reply"], replayed: true)
+            }
+            var action = decision.action
+            var reply = decision.reply
+            var status = "done"
+            let latest = try Row.fetchOne(
+                db, sql: "SELECT action, occurred_at FROM consent_events WHERE company_id = ? AND phone = ? ORDER BY seq DESC LIMIT 1",
+                arguments: [message.companyID, message.from.e164]
+            )
+            let newerThanMessage = { (kind: ConsentAction) -> Bool in
+                guard let latest, latest["action"] == kind.rawValue else { return false }
+                return Millis.date(latest["occurred_at"]) > message.receivedAt
+            }
+            switch action {
+            case .optOut:
+                if newerThanMessage(.optIn) {
+                    // A STOP sent before the number's latest START arrives late: the START stands.
+                    action = .ignored
+                    reply = nil
+                } else {
+                    _ = try Self.recordOptOut(db, OptOutRequest(
+                        companyID: message.companyID, phone: message.from, scope: decision.scope, source: .keyword,
+                        rawText: message.text, occurredAt: message.receivedAt
+                    ))
+                }
+            case .optIn:
+                if newerThanMessage(.optOut) {
+                    action = .ignored
+                    reply = nil
+                } else {
+                    _ = try Self.recordOptIn(
+                        db, companyID: message.companyID, phone: message.from, source: .keyword,
+                        evidence: "SMS reply \"\(message.text.prefix(160))\" (\(message.gateway) \(message.messageID))", at: message.receivedAt
+                    )
+                }
+            case .review:
+                status = "review"
+            case .help, .ignored:
+                break
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO inbound_messages
+                        (company_id, gateway, message_id, phone, to_number, text, received_at, action, scope, reply, status, review_deadline)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [message.companyID, message.gateway, message.messageID, message.from.e164, message.to, message.text,
+                            Millis.from(message.receivedAt), action.rawValue, decision.scope.rawValue, reply, status,
+                            decision.reviewDeadline.map(Millis.from)]
+            )
+            return InboundRecord(id: db.lastInsertedRowID, action: action, reply: reply, replayed: false)
+        }
+    }
+
+    public func reviewQueue(companyID: String) async throws -> [ReviewItem] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM inbound_messages WHERE company_id = ? AND status = 'review' ORDER BY received_at, id",
+                arguments: [companyID]
+            ).map(Self.reviewItem)
+        }
+    }
+
+    public func resolveReview(id: Int64, companyID: String, apply: Bool, at: Date) async throws -> ReviewItem? {
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM inbound_messages WHERE id = ? AND company_id = ? AND status = 'review'", arguments: [id, companyID]
+            ) else { return nil }
+            let item = Self.reviewItem(row)
+            let laterOptIn = try Int64.fetchOne(
+                db,
+                sql: "SELECT 1 FROM consent_events WHERE company_id = ? AND phone = ? AND action = 'opt_in' AND occurred_at > ?",
+                arguments: [companyID, item.from.e164, Millis.from(item.receivedAt)]
+            ) != nil
+            // A START sent after the queued message stands: applying the old message changes nothing.
+            if apply && !laterOptIn {
+                _ = try Self.recordOptOut(db, OptOutRequest(
+                    companyID: companyID, phone: item.from, scope: OptOutScope(rawValue: row["scope"]) ?? .marketing,
+                    source: .keyword, rawText: item.text, occurredAt: item.receivedAt
+                ))
+            }
+            try db.execute(
+                sql: "UPDATE inbound_messages SET status = ?, action = ?, resolved_at = ? WHERE id = ?",
+                arguments: [apply ? "applied" : "dismissed", apply ? InboundAction.optOut.rawValue : InboundAction.ignored.rawValue,
+                            Millis.from(at), id]
+            )
+            return item
+        }
+    }
+
+    static func reviewItem(_ row: Row) -> ReviewItem {
+        ReviewItem(
+            id: row["id"], from: PhoneNumber(trustedE164: row["phone"]), to: row["to_number"], text: row["text"],
+            receivedAt: Millis.date(row["received_at"]), deadline: Millis.date(row["review_deadline"] ?? row["received_at"])
+        )
+    }
+}

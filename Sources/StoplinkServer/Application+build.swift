@@ -123,6 +123,7 @@ func addAPIRoutes(to router: Router<AppRequestContext>, config: AppConfig, depen
     KeysAPI(store: store, clock: clock).addRoutes(to: api)
     FeedAPI(store: store).addRoutes(to: api)
     InboundAPI(store: store, clock: clock).addRoutes(to: api)
+    MessagesAPI(store: store, config: config, clock: clock).addRoutes(to: api)
     WebhooksAPI(
         store: store, clock: clock, dispatcher: dependencies.webhooks,
         policy: WebhookURLPolicy(allowInsecure: config.allowInsecureWebhooks)

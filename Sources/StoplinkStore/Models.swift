@@ -33,6 +33,8 @@ public struct Company: Equatable, Sendable {
     public var twilioAuthToken: String?
     /// The company's own reply words: `opt_out`, `opt_in`, `help` → words.
     public var keywords: [String: [String]] = [:]
+    /// The opt-out line of outgoing messages per destination.
+    public var messageRules = MessageRules()
     public var createdAt: Date
 }
 

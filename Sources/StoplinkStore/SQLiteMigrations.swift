@@ -171,6 +171,9 @@ enum SQLiteMigrations {
                 CREATE INDEX inbound_messages_review ON inbound_messages (company_id, status, received_at);
                 """)
         }
+        migrator.registerMigration("005-message-rules") { db in
+            try db.execute(sql: "ALTER TABLE companies ADD COLUMN message_rules TEXT NOT NULL DEFAULT '{}'")
+        }
         return migrator
     }
 }

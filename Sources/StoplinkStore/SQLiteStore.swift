@@ -67,14 +67,15 @@ public struct SQLiteStore: Store {
             company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue, reasons,
             try json(company.pageText), try json(company.helpText), try json(company.confirmationText),
             company.inboundPolicy, company.twilioAuthToken,
-            String(decoding: try encoder.encode(company.keywords), as: UTF8.self), company.id,
+            String(decoding: try encoder.encode(company.keywords), as: UTF8.self),
+            String(decoding: try encoder.encode(company.messageRules), as: UTF8.self), company.id,
         ]
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE companies SET name = ?, default_country = ?, default_language = ?, opt_out_scope = ?,
                         reasons = ?, page_text = ?, help_text = ?, confirmation_text = ?, inbound_policy = ?,
-                        twilio_auth_token = ?, keywords = ?
+                        twilio_auth_token = ?, keywords = ?, message_rules = ?
                     WHERE id = ?
                     """,
                 arguments: arguments
@@ -100,6 +101,7 @@ public struct SQLiteStore: Store {
             confirmationText: try decoder.decode([String: String].self, from: Data((row["confirmation_text"] as String? ?? "{}").utf8)),
             inboundPolicy: row["inbound_policy"] ?? "review", twilioAuthToken: row["twilio_auth_token"],
             keywords: try decoder.decode([String: [String]].self, from: Data((row["keywords"] as String? ?? "{}").utf8)),
+            messageRules: try decoder.decode(MessageRules.self, from: Data((row["message_rules"] as String? ?? "{}").utf8)),
             createdAt: Millis.date(row["created_at"])
         )
     }

@@ -64,6 +64,7 @@ struct CompanyAPI: Sendable {
         /// The token itself is write-only.
         var twilioAuthTokenSet: Bool
         var keywords: [String: [String]]
+        var messageRules: MessageRules
         var createdAt: Date
 
         init(_ company: Company) {
@@ -85,6 +86,7 @@ struct CompanyAPI: Sendable {
             inboundPolicy = company.inboundPolicy
             twilioAuthTokenSet = company.twilioAuthToken != nil
             keywords = company.keywords
+            messageRules = company.messageRules
             createdAt = company.createdAt
         }
     }
@@ -92,7 +94,7 @@ struct CompanyAPI: Sendable {
     struct Patch: Decodable, KnownFields {
         static let knownFields: Set<String> = [
             "name", "default_country", "default_language", "reasons", "opt_out_scope", "page_text", "help_text",
-            "confirmation_text", "inbound_policy", "twilio_auth_token", "keywords",
+            "confirmation_text", "inbound_policy", "twilio_auth_token", "keywords", "message_rules",
         ]
         var name: String?
         var defaultCountry: String?
@@ -105,6 +107,7 @@ struct CompanyAPI: Sendable {
         var inboundPolicy: String?
         var twilioAuthToken: String?
         var keywords: [String: [String]]?
+        var messageRules: MessageRules?
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
@@ -159,6 +162,23 @@ struct CompanyAPI: Sendable {
                 }
             }
             company.keywords = keywords
+        }
+        if let rules = patch.messageRules {
+            for (country, rule) in rules.countries {
+                if country.count != 2 || !PhoneMetadata.isKnownRegion(country) {
+                    problems.append(.init(field: "message_rules.countries", reason: "\(country) is not an ISO 3166 alpha-2 code"))
+                }
+                if let code = rule.shortCode, !(3...8).contains(code.count) || !code.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                    problems.append(.init(field: "message_rules.countries.\(country).short_code", reason: "must be 3–8 digits"))
+                }
+            }
+            if rules.texts.values.contains(where: { $0.count > 200 }) {
+                problems.append(.init(field: "message_rules.texts", reason: "at most 200 characters a line"))
+            }
+            company.messageRules = MessageRules(
+                shortLinks: rules.shortLinks, purposes: rules.purposes,
+                countries: Dictionary(rules.countries.map { ($0.key.uppercased(), $0.value) }) { first, _ in first }, texts: rules.texts
+            )
         }
         guard problems.isEmpty else {
             throw APIError(.unprocessableContent, "invalid_settings", "some settings are not valid", details: problems)

@@ -10,8 +10,9 @@ import StoplinkStore
 /// Every input line comes back, with its link or with the reason it could not be read.
 struct LinksAPI: Sendable {
     static let maximumJSONRecipients = 100_000
-    /// Numbers issued per write transaction when streaming.
-    static let batchSize = 20_000
+    /// Numbers issued per write transaction when streaming: large enough that commits and WAL
+    /// checkpoints are rare, small enough to keep memory flat and opt-outs waiting briefly.
+    static let batchSize = 100_000
 
     let store: any Store
     let config: AppConfig

@@ -282,24 +282,25 @@ public struct SQLiteStore: Store {
     static func events(
         _ db: Database, where condition: String, _ arguments: StatementArguments, ordered: Bool = true
     ) throws -> [ConsentEvent] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT e.*, c.ref AS campaign_ref FROM consent_events e
-                LEFT JOIN campaigns c ON c.id = e.campaign_id
-                WHERE \(condition)\(ordered ? " ORDER BY e.seq" : "")
-                """,
-            arguments: arguments
-        ).map { row in
-            ConsentEvent(
-                seq: row["seq"], companyID: row["company_id"],
-                action: ConsentAction(rawValue: row["action"]) ?? .optOut,
-                phone: PhoneNumber(trustedE164: row["phone"]), scope: OptOutScope(rawValue: row["scope"]) ?? .all,
-                source: ConsentSource(rawValue: row["source"]) ?? .api, campaignRef: row["campaign_ref"],
-                reason: row["reason"], reasonText: row["reason_text"], evidence: row["evidence"],
-                occurredAt: Millis.date(row["occurred_at"])
-            )
+        // Columns by position, not by name: a feed export decodes millions of rows, and a name
+        // lookup costs a lowercased copy of the name each time.
+        let statement = try db.cachedStatement(sql: """
+            SELECT e.seq, e.company_id, e.action, e.phone, e.scope, e.source, c.ref, e.reason, e.reason_text,
+                   e.evidence, e.occurred_at
+            FROM consent_events e LEFT JOIN campaigns c ON c.id = e.campaign_id
+            WHERE \(condition)\(ordered ? " ORDER BY e.seq" : "")
+            """)
+        var events: [ConsentEvent] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            events.append(ConsentEvent(
+                seq: row[0], companyID: row[1], action: ConsentAction(rawValue: row[2]) ?? .optOut,
+                phone: PhoneNumber(trustedE164: row[3]), scope: OptOutScope(rawValue: row[4]) ?? .all,
+                source: ConsentSource(rawValue: row[5]) ?? .api, campaignRef: row[6], reason: row[7], reasonText: row[8],
+                evidence: row[9], occurredAt: Millis.date(row[10])
+            ))
         }
+        return events
     }
 
     // MARK: Attempts and visits

@@ -5,6 +5,13 @@ import Logging
 import StoplinkCore
 import StoplinkServer
 
+#if os(Linux)
+/// glibc's `mallopt` (from malloc.h, which Swift's Glibc module does not export).
+@_silgen_name("mallopt") private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+/// `M_ARENA_MAX` in malloc.h.
+private let mallocArenaMax: Int32 = -8
+#endif
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server and its background services.")
 
@@ -26,6 +33,11 @@ struct Serve: AsyncParsableCommand {
     var demo = false
 
     func run() async throws {
+        #if os(Linux)
+        // glibc gives each busy thread its own heap arena; under bulk issuing that alone added
+        // ~100 MB of peak memory. Two arenas keep the server well under its 300 MB budget.
+        _ = mallopt(mallocArenaMax, 2)
+        #endif
         let logger = makeLogger()
         var config = try options.config(host: host, port: port)
         let environment = ProcessInfo.processInfo.environment

@@ -39,7 +39,10 @@ struct FeedTests {
                 group.addTask {
                     var seqs: [Int64] = []
                     var cursor = ""
-                    while seqs.count < total {
+                    var pages = 0
+                    // Bounded, so a feed that stopped moving fails the test instead of hanging it.
+                    while seqs.count < total, pages < 20_000 {
+                        pages += 1
                         let page = try await client.api(.get, "/api/v1/feed?limit=37&cursor=\(cursor)", key: fixture.key)
                         let events = try #require(try json(page)["events"] as? [[String: Any]])
                         seqs += events.compactMap { ($0["seq"] as? NSNumber)?.int64Value }

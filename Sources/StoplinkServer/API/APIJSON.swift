@@ -31,9 +31,43 @@ enum APIJSON {
         return decoder
     }
 
+    /// RFC 3339 in UTC with milliseconds (`2026-11-22T19:20:55.161Z`), written by hand: feed
+    /// exports format millions of these, and Foundation's formatter dominated their profile.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-            .replacingOccurrences(of: "+0000", with: "Z")
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let day = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
+        var rest = millis - day * 86_400_000
+        // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+        let z = day + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let hour = rest / 3_600_000
+        rest -= hour * 3_600_000
+        let minute = rest / 60_000
+        rest -= minute * 60_000
+        let second = rest / 1000
+        let milli = rest - second * 1000
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func put(_ value: Int64, _ width: Int) {
+            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            var value = value
+            for index in stride(from: width - 1, through: 0, by: -1) {
+                digits[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+            bytes += digits
+        }
+        put(year, 4); bytes.append(UInt8(ascii: "-")); put(month, 2); bytes.append(UInt8(ascii: "-")); put(dayOfMonth, 2)
+        bytes.append(UInt8(ascii: "T")); put(hour, 2); bytes.append(UInt8(ascii: ":")); put(minute, 2)
+        bytes.append(UInt8(ascii: ":")); put(second, 2); bytes.append(UInt8(ascii: ".")); put(milli, 3); bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// RFC 3339 with or without fractional seconds, or a plain `YYYY-MM-DD` (midnight UTC).

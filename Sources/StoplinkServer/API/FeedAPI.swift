@@ -127,12 +127,17 @@ struct FeedAPI: Sendable {
                     afterPhone = last.phone.e164
                 }
             } else {
-                var after = window.after
-                while after < window.head {
-                    let page = try await store.events(companyID: window.company.id, after: after, upTo: window.head, limit: Self.pageSize)
-                    guard let last = page.last else { break }
-                    try await writer.write(ByteBuffer(string: page.map { Self.line($0, format: format) }.joined()))
-                    after = last.seq
+                // The next page is read while this one is formatted and written (two cores).
+                let company = window.company.id
+                var page = try await store.events(companyID: company, after: window.after, upTo: window.head, limit: Self.pageSize)
+                while let last = page.last {
+                    async let next = last.seq < window.head
+                        ? store.events(companyID: company, after: last.seq, upTo: window.head, limit: Self.pageSize) : []
+                    var text = ""
+                    text.reserveCapacity(page.count * 96)
+                    for event in page { text += Self.line(event, format: format) }
+                    try await writer.write(ByteBuffer(string: text))
+                    page = try await next
                 }
             }
             try await writer.finish(nil)
@@ -150,11 +155,23 @@ struct FeedAPI: Sendable {
         case .ndjson:
             return String(decoding: (try? APIJSON.encoder.encode(ConsentEventView(event: event))) ?? Data(), as: UTF8.self) + "\n"
         case .csv:
-            return CSVWriter.row([
-                String(event.seq), APIJSON.timestamp(event.occurredAt), event.action.rawValue, event.phone.e164,
-                event.scope.rawValue, event.source.rawValue, CSVWriter.field(event.campaignRef ?? "", guardFormula: true),
-                CSVWriter.field(event.reason ?? "", guardFormula: true),
-            ])
+            var line = String(event.seq)
+            line += ","
+            line += APIJSON.timestamp(event.occurredAt)
+            line += ","
+            line += event.action.rawValue
+            line += ","
+            line += event.phone.e164
+            line += ","
+            line += event.scope.rawValue
+            line += ","
+            line += event.source.rawValue
+            line += ","
+            if let campaign = event.campaignRef { line += CSVWriter.field(campaign, guardFormula: true) }
+            line += ","
+            if let reason = event.reason { line += CSVWriter.field(reason, guardFormula: true) }
+            line += "\n"
+            return line
         }
     }
 

@@ -34,6 +34,13 @@ enum APIJSON {
     /// RFC 3339 in UTC with milliseconds (`2026-11-22T19:20:55.161Z`), written by hand: feed
     /// exports format millions of these, and Foundation's formatter dominated their profile.
     static func timestamp(_ date: Date) -> String {
+        var buffer = ByteBuffer()
+        writeTimestamp(date, to: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// Writes `timestamp(date)` straight into `buffer`.
+    static func writeTimestamp(_ date: Date, to buffer: inout ByteBuffer) {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let day = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
         var rest = millis - day * 86_400_000
@@ -53,21 +60,20 @@ enum APIJSON {
         rest -= minute * 60_000
         let second = rest / 1000
         let milli = rest - second * 1000
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        func put(_ value: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var value = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                digits[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { bytes in
+            func put(_ value: Int64, _ width: Int, at start: Int) {
+                var value = value
+                for index in stride(from: start + width - 1, through: start, by: -1) {
+                    bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
             }
-            bytes += digits
+            put(year, 4, at: 0); bytes[4] = UInt8(ascii: "-"); put(month, 2, at: 5); bytes[7] = UInt8(ascii: "-")
+            put(dayOfMonth, 2, at: 8); bytes[10] = UInt8(ascii: "T"); put(hour, 2, at: 11); bytes[13] = UInt8(ascii: ":")
+            put(minute, 2, at: 14); bytes[16] = UInt8(ascii: ":"); put(second, 2, at: 17); bytes[19] = UInt8(ascii: ".")
+            put(milli, 3, at: 20); bytes[23] = UInt8(ascii: "Z")
+            buffer.writeBytes(UnsafeRawBufferPointer(bytes))
         }
-        put(year, 4); bytes.append(UInt8(ascii: "-")); put(month, 2); bytes.append(UInt8(ascii: "-")); put(dayOfMonth, 2)
-        bytes.append(UInt8(ascii: "T")); put(hour, 2); bytes.append(UInt8(ascii: ":")); put(minute, 2)
-        bytes.append(UInt8(ascii: ":")); put(second, 2); bytes.append(UInt8(ascii: ".")); put(milli, 3); bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// RFC 3339 with or without fractional seconds, or a plain `YYYY-MM-DD` (midnight UTC).

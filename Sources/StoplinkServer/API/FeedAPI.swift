@@ -133,10 +133,10 @@ struct FeedAPI: Sendable {
                 while let last = page.last {
                     async let next = last.seq < window.head
                         ? store.events(companyID: company, after: last.seq, upTo: window.head, limit: Self.pageSize) : []
-                    var text = ""
-                    text.reserveCapacity(page.count * 96)
-                    for event in page { text += Self.line(event, format: format) }
-                    try await writer.write(ByteBuffer(string: text))
+                    var buffer = ByteBuffer()
+                    buffer.reserveCapacity(page.count * 96)
+                    for event in page { Self.write(event, format: format, to: &buffer) }
+                    try await writer.write(buffer)
                     page = try await next
                 }
             }
@@ -150,28 +150,30 @@ struct FeedAPI: Sendable {
         )
     }
 
-    static func line(_ event: ConsentEvent, format: Format) -> String {
+    /// One event as a line of the format, written into `buffer` without building strings.
+    static func write(_ event: ConsentEvent, format: Format, to buffer: inout ByteBuffer) {
         switch format {
         case .ndjson:
-            return String(decoding: (try? APIJSON.encoder.encode(ConsentEventView(event: event))) ?? Data(), as: UTF8.self) + "\n"
+            buffer.writeBytes((try? APIJSON.encoder.encode(ConsentEventView(event: event))) ?? Data())
+            buffer.writeInteger(UInt8(ascii: "\n"))
         case .csv:
-            var line = String(event.seq)
-            line += ","
-            line += APIJSON.timestamp(event.occurredAt)
-            line += ","
-            line += event.action.rawValue
-            line += ","
-            line += event.phone.e164
-            line += ","
-            line += event.scope.rawValue
-            line += ","
-            line += event.source.rawValue
-            line += ","
-            if let campaign = event.campaignRef { line += CSVWriter.field(campaign, guardFormula: true) }
-            line += ","
-            if let reason = event.reason { line += CSVWriter.field(reason, guardFormula: true) }
-            line += "\n"
-            return line
+            let comma = UInt8(ascii: ",")
+            buffer.writeString(String(event.seq))
+            buffer.writeInteger(comma)
+            APIJSON.writeTimestamp(event.occurredAt, to: &buffer)
+            buffer.writeInteger(comma)
+            buffer.writeString(event.action.rawValue)
+            buffer.writeInteger(comma)
+            buffer.writeString(event.phone.e164)
+            buffer.writeInteger(comma)
+            buffer.writeString(event.scope.rawValue)
+            buffer.writeInteger(comma)
+            buffer.writeString(event.source.rawValue)
+            buffer.writeInteger(comma)
+            if let campaign = event.campaignRef { buffer.writeString(CSVWriter.field(campaign, guardFormula: true)) }
+            buffer.writeInteger(comma)
+            if let reason = event.reason { buffer.writeString(CSVWriter.field(reason, guardFormula: true)) }
+            buffer.writeInteger(UInt8(ascii: "\n"))
         }
     }
 

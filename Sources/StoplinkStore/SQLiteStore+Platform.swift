@@ -120,17 +120,22 @@ extension SQLiteStore {
 
     public func importOptOuts(companyID: String, rows: [ImportRow], scope: OptOutScope) async throws -> ImportCounts {
         try await writer.write { db in
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM suppressions WHERE company_id = ? AND phone = ?")
+            let exists = try db.cachedStatement(sql: "SELECT scope FROM suppressions WHERE company_id = ? AND phone = ?")
             let event = try db.cachedStatement(sql: """
                 INSERT INTO consent_events (company_id, action, phone, scope, source, reason, occurred_at)
                 VALUES (?, 'opt_out', ?, ?, 'import', ?, ?)
                 """)
             let suppression = try db.cachedStatement(sql: """
                 INSERT INTO suppressions (company_id, phone, scope, since, source, last_seq) VALUES (?, ?, ?, ?, 'import', ?)
+                ON CONFLICT (company_id, phone) DO UPDATE SET
+                    scope = excluded.scope, since = excluded.since, source = excluded.source, campaign_id = NULL,
+                    last_seq = excluded.last_seq
                 """)
             var counts = ImportCounts(added: 0, already: 0)
             for row in rows {
-                if try Bool.fetchOne(exists, arguments: [companyID, row.phone.e164]) != nil {
+                // Already opted out at least as widely: counted, not touched (an import never narrows).
+                if let current = try String.fetchOne(exists, arguments: [companyID, row.phone.e164]),
+                   (OptOutScope(rawValue: current) ?? .all).covers(scope) {
                     counts.already += 1
                     continue
                 }

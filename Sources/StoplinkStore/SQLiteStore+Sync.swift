@@ -186,7 +186,7 @@ extension SQLiteStore {
                     arguments: [endpoint.id, perEndpoint]
                 ).map(Self.delivery)
                 let events = try Self.events(
-                    db, where: "e.seq IN (\(pending.map { String($0.seq) }.joined(separator: ",")))", [], ordered: true
+                    db, where: "e.seq IN (\(pending.map { String($0.seq) }.joined(separator: ",")))", [], ordered: true, cached: false
                 )
                 let bySeq = Dictionary(uniqueKeysWithValues: events.map { ($0.seq, $0) })
                 return (endpoint, pending.compactMap { delivery in bySeq[delivery.seq].map { (delivery, $0) } })

@@ -213,6 +213,15 @@ public struct SQLiteStore: Store {
         try await writer.write { db in try Self.recordOptOut(db, request) }
     }
 
+    public func recordLinkOptOut(
+        _ request: OptOutRequest, linkID: Int64, wrongNumbersSince since: Date, limit: Int
+    ) async throws -> OptOutOutcome? {
+        try await writer.write { db in
+            guard try Self.failedAttempts(db, linkID: linkID, since: since) < limit else { return nil }
+            return try Self.recordOptOut(db, request)
+        }
+    }
+
     /// The opt-out's ledger row, deliveries and suppression, inside the caller's transaction.
     static func recordOptOut(_ db: Database, _ request: OptOutRequest) throws -> OptOutOutcome {
         do {
@@ -279,17 +288,20 @@ public struct SQLiteStore: Store {
     }
 
     /// Events matching `condition`; `ordered` adds `ORDER BY seq` (a condition may bring its own).
+    /// `cached`: keep the prepared statement (for fixed SQL); conditions that embed values, such
+    /// as an `IN (...)` list, must not be cached or the cache grows without end.
     static func events(
-        _ db: Database, where condition: String, _ arguments: StatementArguments, ordered: Bool = true
+        _ db: Database, where condition: String, _ arguments: StatementArguments, ordered: Bool = true, cached: Bool = true
     ) throws -> [ConsentEvent] {
         // Columns by position, not by name: a feed export decodes millions of rows, and a name
         // lookup costs a lowercased copy of the name each time.
-        let statement = try db.cachedStatement(sql: """
+        let sql = """
             SELECT e.seq, e.company_id, e.action, e.phone, e.scope, e.source, c.ref, e.reason, e.reason_text,
                    e.evidence, e.occurred_at
             FROM consent_events e LEFT JOIN campaigns c ON c.id = e.campaign_id
             WHERE \(condition)\(ordered ? " ORDER BY e.seq" : "")
-            """)
+            """
+        let statement = cached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         var events: [ConsentEvent] = []
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() {

@@ -26,6 +26,10 @@ public protocol ConsentStore: Sendable {
     /// Writes the ledger row and the suppression in one transaction, or nothing when the number
     /// is already opted out at least as widely.
     func recordOptOut(_ request: OptOutRequest) async throws -> OptOutOutcome
+    /// An opt-out through a link's page, refused (nil) when the link has `limit` or more wrong
+    /// numbers since `since`: checked in the same write transaction, so parallel guesses cannot
+    /// slip past the lockout.
+    func recordLinkOptOut(_ request: OptOutRequest, linkID: Int64, wrongNumbersSince since: Date, limit: Int) async throws -> OptOutOutcome?
     func suppression(companyID: String, phone: PhoneNumber) async throws -> Suppression?
     func history(companyID: String, phone: PhoneNumber) async throws -> [ConsentEvent]
 }

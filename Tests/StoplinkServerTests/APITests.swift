@@ -427,6 +427,24 @@ struct APITests {
         #expect(try await fixture.store.campaign(companyID: fixture.company.id, ref: "bf2") == nil)
     }
 
+    @Test("An import by a revoke-all company widens a marketing-only opt-out, and never narrows one")
+    func importWidens() async throws {
+        let fixture = try await APIFixture()
+        var company = fixture.company
+        company.optOutScope = .all
+        try await fixture.store.updateCompany(company)
+        _ = try await fixture.store.recordOptOut(OptOutRequest(
+            companyID: company.id, phone: PhoneNumber(trustedE164: "+31612345678"), scope: .marketing, source: .link, occurredAt: fixture.base.clock.now()
+        ))
+
+        let response = try await fixture.application().test(.router) { client in
+            try await client.csv("/api/v1/suppressions/import", key: fixture.key, body: "phone\n+31612345678\n")
+        }
+
+        #expect(try json(response)["added"] as? Int == 1)
+        #expect(try await fixture.store.suppression(companyID: company.id, phone: PhoneNumber(trustedE164: "+31612345678"))?.scope == .all)
+    }
+
     @Test("Import refuses a file without a phone column, a JSON body, and an empty body")
     func importRejected() async throws {
         let fixture = try await APIFixture()

@@ -132,6 +132,8 @@ struct FeedTests {
             #expect((try json(other)["events"] as? [Any])?.isEmpty == true)
             #expect((try json(firstPage)["suppressions"] as? [[String: Any]])?.first?["phone"] as? String == "+31600000000")
             #expect((try json(secondPage)["suppressions"] as? [[String: Any]])?.first?["phone"] as? String == "+31600000002")
+            #expect(try json(secondPage)["next_cursor"] as? String == FeedAPI.Cursor.encode(0), "later pages never point past unread events")
+            #expect(try json(firstPage)["next_cursor"] as? String == FeedAPI.Cursor.encode(4))
             #expect(try json(lastPage)["next_after_phone"] == nil)
             #expect(badCursor.status == .badRequest)
             #expect(badLimit.status == .unprocessableContent)

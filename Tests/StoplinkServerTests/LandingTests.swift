@@ -127,6 +127,23 @@ struct LandingTests {
         #expect(try await fixture.history().count == 1)
     }
 
+    @Test("The lockout is checked in the opt-out's own transaction, so parallel guesses cannot slip past it")
+    func lockoutInsideTheTransaction() async throws {
+        let fixture = try await Fixture()
+        let now = fixture.clock.now()
+        for _ in 0..<5 {
+            _ = try await fixture.store.recordFailedAttempt(linkID: fixture.link.id, at: now, countingSince: now.addingTimeInterval(-86_400))
+        }
+        let request = OptOutRequest(
+            companyID: fixture.company.id, phone: fixture.link.phone, scope: .marketing, source: .link, occurredAt: now
+        )
+
+        let outcome = try await fixture.store.recordLinkOptOut(request, linkID: fixture.link.id, wrongNumbersSince: now.addingTimeInterval(-86_400), limit: 5)
+
+        #expect(outcome == nil)
+        #expect(try await fixture.history().isEmpty)
+    }
+
     @Test("A missing, forged, foreign or expired token is refused and records nothing")
     func forgedTokens() async throws {
         let fixture = try await Fixture()

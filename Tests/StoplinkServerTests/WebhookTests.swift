@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -100,6 +101,21 @@ struct WebhookTests {
             #expect(!disabled.enabled)
             #expect(try await fixture.store.deliveries(endpointID: endpoint.id, limit: 10).count == 2, "no delivery for a disabled endpoint")
         }
+    }
+
+    @Test("A Retry-After of nan or inf is ignored (it once crashed the server), a date or seconds honoured")
+    func retryAfterValues() throws {
+        let seconds = WebhookDispatcher.retryAfterSeconds("120")
+        let dispatcher = WebhookDispatcher(store: try SQLiteStore(writer: DatabaseQueue()), clock: ManualClock(), allowInsecure: true, logger: Logger(label: "test"))
+
+        let nan = WebhookDispatcher.retryAfterSeconds("nan")
+        let infinite = WebhookDispatcher.retryAfterSeconds("inf")
+        let retry = try #require(dispatcher.retryTime(afterAttempt: 1, retryAfter: .nan))
+
+        #expect(seconds == 120)
+        #expect(nan == nil)
+        #expect(infinite == nil)
+        #expect(retry.timeIntervalSince1970.isFinite)
     }
 
     @Test("Deliveries pending at shutdown are sent after a restart")

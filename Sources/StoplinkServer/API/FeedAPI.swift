@@ -83,10 +83,12 @@ struct FeedAPI: Sendable {
         if request.uri.queryParameters.get("state") == "current" {
             let afterPhone = request.uri.queryParameters.get("after_phone")
             let rows = try await store.suppressions(companyID: window.company.id, afterPhone: afterPhone, limit: limit)
+            // Only the first page of a snapshot knows where the events continue; later pages echo
+            // the cursor the client sends along (none: from the start, which repeats but never skips).
             answer = Answer(
                 suppressions: rows.map(SuppressionView.init),
                 nextAfterPhone: rows.count == limit ? rows.last?.phone.e164 : nil,
-                nextCursor: Cursor.encode(window.head)
+                nextCursor: Cursor.encode(afterPhone == nil ? window.head : window.after)
             )
         } else {
             let events = try await store.events(companyID: window.company.id, after: window.after, upTo: window.head, limit: limit)

@@ -154,7 +154,8 @@ struct LinksAPI: Sendable {
         do {
             return .number(line: line, phone: try PhoneNumber(parsing: input, defaultRegion: region))
         } catch {
-            return .unreadable(LineError(line: line, input: input, reason: error.description))
+            // The input is echoed back; a 64 KB junk cell need not be.
+            return .unreadable(LineError(line: line, input: String(input.prefix(100)), reason: error.description))
         }
     }
 
@@ -212,8 +213,10 @@ struct CSVStreamOutput: LinkStreamOutput {
 struct JSONStreamOutput: LinkStreamOutput {
     let config: AppConfig
     var wroteLink = false
-    /// Unreadable lines are kept until the links are written; they are few in a real file.
+    /// Unreadable lines are kept until the links are written (the CSV answer has no such limit).
+    static let maximumErrors = 10_000
     var errors: [LineError] = []
+    var omitted = 0
 
     init(config: AppConfig) {
         self.config = config
@@ -228,14 +231,14 @@ struct JSONStreamOutput: LinkStreamOutput {
             defer { wroteLink = true }
             return (wroteLink ? "," : "") + String(decoding: data, as: UTF8.self)
         case .unreadable(let error):
-            errors.append(error)
+            if errors.count < Self.maximumErrors { errors.append(error) } else { omitted += 1 }
             return ""
         }
     }
 
     func end() -> String {
         let data = (try? APIJSON.encoder.encode(errors)) ?? Data("[]".utf8)
-        return "],\"errors\":" + String(decoding: data, as: UTF8.self) + "}"
+        return "],\"errors\":" + String(decoding: data, as: UTF8.self) + (omitted > 0 ? ",\"errors_omitted\":\(omitted)" : "") + "}"
     }
 }
 

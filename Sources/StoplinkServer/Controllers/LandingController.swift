@@ -103,10 +103,15 @@ struct LandingController: Sendable {
             return try await page(for: found, language: language, request: request, form: form, status: status)
         }
 
-        let outcome = try await store.recordOptOut(OptOutRequest(
-            companyID: found.company.id, phone: found.link.phone, scope: found.company.optOutScope, source: .link,
-            campaignID: found.link.campaignID, reason: reason, reasonText: reasonText, occurredAt: now
-        ))
+        guard let outcome = try await store.recordLinkOptOut(
+            OptOutRequest(
+                companyID: found.company.id, phone: found.link.phone, scope: found.company.optOutScope, source: .link,
+                campaignID: found.link.campaignID, reason: reason, reasonText: reasonText, occurredAt: now
+            ),
+            linkID: found.link.id, wrongNumbersSince: now.addingTimeInterval(-Self.lockoutWindow), limit: Self.maximumWrongNumbers
+        ) else {
+            return try await page(for: found, language: language, request: request, form: FormState(), status: .tooManyRequests)
+        }
         if case .recorded(let event) = outcome {
             context.logger.info("opt-out recorded", metadata: ["seq": "\(event.seq)", "phone": "\(event.phone.masked)"])
         }

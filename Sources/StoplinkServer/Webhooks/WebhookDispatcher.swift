@@ -20,6 +20,7 @@ public final class WebhookDispatcher: Service, Sendable {
     static let batchPerEndpoint = 200
     static let endpointsPerRound = 32
     static let recordBatch = 100
+    static let roundLimit: Duration = .seconds(10)
 
     /// One client for the life of the process: redirects are never followed.
     static let client = HTTPClient(
@@ -88,8 +89,10 @@ public final class WebhookDispatcher: Service, Sendable {
                 return false
             }
         }
+        let started = ContinuousClock.now
         for (delivery, event) in items {
-            if Task.isShuttingDownGracefully { break }
+            // A slow receiver must not hold up the others for long: the rest waits for the next round.
+            if Task.isShuttingDownGracefully || ContinuousClock.now - started > Self.roundLimit { break }
             if let next = delivery.nextAttemptAt, next > clock.now() { break }
             let outcome = await attempt(delivery, of: event, to: endpoint)
             attempts += 1
@@ -126,8 +129,8 @@ public final class WebhookDispatcher: Service, Sendable {
     /// When to try again after `attempt` attempts (nil: give up). `Retry-After` wins when given.
     func retryTime(afterAttempt attempt: Int, retryAfter: TimeInterval?) -> Date? {
         guard attempt <= Self.retryDelays.count else { return nil }
-        let delay = retryAfter.map { min(max($0, 1), 24 * 3600) }
-            ?? Self.retryDelays[attempt - 1] * Double.random(in: 0.9...1.1)
+        let scheduled = Self.retryDelays[attempt - 1] * Double.random(in: 0.9...1.1)
+        let delay = retryAfter.flatMap { $0.isFinite ? min(max($0, 1), 24 * 3600) : nil } ?? scheduled
         return clock.now().addingTimeInterval(delay)
     }
 
@@ -171,7 +174,8 @@ public final class WebhookDispatcher: Service, Sendable {
 
     /// `Retry-After` as seconds or an HTTP date.
     static func retryAfterSeconds(_ value: String) -> TimeInterval? {
-        if let seconds = TimeInterval(value.trimmingCharacters(in: .whitespaces)) { return seconds }
+        // Only finite numbers: "nan" or "inf" parse as Doubles and would poison the schedule.
+        if let seconds = TimeInterval(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite ? seconds : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

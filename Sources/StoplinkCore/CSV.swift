@@ -181,3 +181,19 @@ public enum CSVWriter {
         fields.joined(separator: ",") + "\n"
     }
 }
+
+/// Finding named columns in a CSV header.
+public enum CSVHeader {
+    public static func column(_ name: String, in header: [String]) -> Int? {
+        header.firstIndex { $0.trimmingCharacters(in: .whitespaces).lowercased() == name }
+    }
+
+    public static func missingColumnMessage(_ name: String, header: [String]) -> String {
+        let line = header.joined(separator: ",")
+        for delimiter in [";", "\t", "|"] where line.contains(delimiter) {
+            let printable = delimiter == "\t" ? "tab" : "'\(delimiter)'"
+            return "no \(name) column in the header; the fields look separated by \(printable): separate them with commas"
+        }
+        return "no \(name) column in the header line (\(String(line.prefix(100))))"
+    }
+}

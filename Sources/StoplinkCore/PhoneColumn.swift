@@ -7,15 +7,11 @@ public enum PhoneColumn {
 
     /// The index of the phone column named in `header`, or 0.
     public static func find(in header: [String]) -> Int {
-        header.firstIndex { names.contains(normalised($0)) } ?? 0
+        names.compactMap { CSVHeader.column($0, in: header) }.min() ?? 0
     }
 
     /// Whether a first line is a header: it names a phone column, or holds no digit at all.
     public static func isHeader(_ fields: [String]) -> Bool {
-        fields.contains { names.contains(normalised($0)) } || !fields.joined().contains(where: \.isNumber)
-    }
-
-    private static func normalised(_ name: String) -> String {
-        name.trimmingCharacters(in: .whitespaces).lowercased()
+        names.contains { CSVHeader.column($0, in: fields) != nil } || !fields.joined().contains(where: \.isNumber)
     }
 }

@@ -33,10 +33,13 @@ public struct AppConfig: Sendable {
     }
 
     /// Every problem with the settings at once, so a start-up fails with one complete message.
-    public func problems() -> [String] {
+    /// `serving`: also check what only the server uses (address, port, templates).
+    public func problems(serving: Bool = true) -> [String] {
         var problems: [String] = []
-        if !(1...65535).contains(port) { problems.append("--port must be 1–65535, not \(port)") }
-        if host.isEmpty { problems.append("--host must not be empty") }
+        if serving {
+            if !(1...65535).contains(port) { problems.append("--port must be 1–65535, not \(port)") }
+            if host.isEmpty { problems.append("--host must not be empty") }
+        }
         if let url = URL(string: publicURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
             if publicURL.hasSuffix("/") { problems.append("--public-url must not end with '/'") }
         } else {
@@ -45,6 +48,7 @@ public struct AppConfig: Sendable {
         if !ShortCode.allowedLengths.contains(codeLength) { problems.append("--code-length must be 8–16, not \(codeLength)") }
         if let secret, secret.utf8.count < 16 { problems.append("--secret must be at least 16 characters") }
         if Self.sqlitePath(database) == nil { problems.append("--database must be sqlite:PATH, not '\(database)'") }
+        guard serving else { return problems }
         var isDirectory: ObjCBool = false
         let templates = URL(fileURLWithPath: resourcesDirectory).appendingPathComponent("Templates").path
         if !FileManager.default.fileExists(atPath: templates, isDirectory: &isDirectory) || !isDirectory.boolValue {

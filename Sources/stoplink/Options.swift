@@ -19,7 +19,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Folder holding Templates/ and Public/ (env STOPLINK_RESOURCES; default: found from the working folder).")
     var resources: String?
 
-    func config(host: String? = nil, port: Int? = nil) throws -> AppConfig {
+    /// `validate`: check the shared settings here; `serve` passes false because starting the
+    /// application checks every setting, its own included, in one message.
+    func config(host: String? = nil, port: Int? = nil, validate: Bool = true) throws -> AppConfig {
         let environment = ProcessInfo.processInfo.environment
         var config = AppConfig()
         config.host = host ?? environment["STOPLINK_HOST"] ?? config.host
@@ -35,6 +37,9 @@ struct CommonOptions: ParsableArguments {
             config.codeLength = length
         }
         config.resourcesDirectory = resources ?? environment["STOPLINK_RESOURCES"] ?? Self.findResources()
+        // Every command checks the settings it shares with `serve` the way `serve` does.
+        let problems = validate ? config.problems(serving: false) : []
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         return config
     }
 

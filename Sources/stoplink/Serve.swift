@@ -39,7 +39,7 @@ struct Serve: AsyncParsableCommand {
         _ = mallopt(mallocArenaMax, 2)
         #endif
         let logger = makeLogger()
-        var config = try options.config(host: host, port: port)
+        var config = try options.config(host: host, port: port, validate: false)
         let environment = ProcessInfo.processInfo.environment
         config.allowInsecureWebhooks = allowInsecureWebhooks || environment["STOPLINK_ALLOW_INSECURE_WEBHOOKS"] == "1"
         let dependencies = try await AppDependencies.make(config: config, logger: logger)

@@ -30,3 +30,14 @@ public enum InboundMessageStatus: String, CaseIterable, Codable, Sendable {
     /// Dismissed from the review queue.
     case dismissed
 }
+
+extension KeywordKind {
+    /// A stored `keywords` setting by kind; keys that name no kind are left out.
+    public static func lists(from keywords: [String: [String]]) -> [KeywordKind: [String]] {
+        var lists: [KeywordKind: [String]] = [:]
+        for (key, words) in keywords {
+            if let kind = KeywordKind(rawValue: key) { lists[kind] = words }
+        }
+        return lists
+    }
+}

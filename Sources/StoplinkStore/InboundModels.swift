@@ -23,31 +23,6 @@ public struct InboundMessage: Sendable {
     }
 }
 
-/// What was done with an inbound message; `action` is what the gateway is told.
-public enum InboundAction: String, Codable, Sendable {
-    case optOut = "opt_out"
-    case optIn = "opt_in"
-    case help
-    case review
-    case ignored
-}
-
-/// What to do with a message, decided by the caller from its text and the company's policy.
-public struct InboundDecision: Sendable {
-    public var action: InboundAction
-    public var scope: OptOutScope
-    /// The reply for each outcome (an opt-out confirmation is also sent for a repeated STOP).
-    public var reply: String?
-    public var reviewDeadline: Date?
-
-    public init(action: InboundAction, scope: OptOutScope = .marketing, reply: String?, reviewDeadline: Date? = nil) {
-        self.action = action
-        self.scope = scope
-        self.reply = reply
-        self.reviewDeadline = reviewDeadline
-    }
-}
-
 /// A processed message as stored: a replay of the same gateway id gets this back unchanged.
 public struct InboundRecord: Equatable, Sendable {
     public var id: Int64

@@ -1,17 +1,6 @@
 import Foundation
 import StoplinkCore
 
-/// A reason a recipient can pick on the page; `labels` per language, `en` used when one is missing.
-public struct Reason: Codable, Equatable, Sendable {
-    public var key: String
-    public var labels: [String: String]
-
-    public init(key: String, labels: [String: String]) {
-        self.key = key
-        self.labels = labels
-    }
-}
-
 /// The sender: every opt-out belongs to one company.
 public struct Company: Equatable, Sendable {
     public var id: String
@@ -28,7 +17,7 @@ public struct Company: Equatable, Sendable {
     /// Overrides of the STOP confirmation per language.
     public var confirmationText: [String: String] = [:]
     /// `apply` or `review`: what happens to a reply that mentions STOP among other words.
-    public var inboundPolicy: String = "review"
+    public var inboundPolicy: InboundPolicy = .review
     /// Write-only in the API: verifies Twilio's signatures.
     public var twilioAuthToken: String?
     /// The company's own reply words: `opt_out`, `opt_in`, `help` → words.

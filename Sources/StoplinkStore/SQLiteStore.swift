@@ -70,7 +70,7 @@ public struct SQLiteStore: Store {
         let arguments: StatementArguments = [
             company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue, reasons,
             try json(company.pageText), try json(company.helpText), try json(company.confirmationText),
-            company.inboundPolicy, company.twilioAuthToken,
+            company.inboundPolicy.rawValue, company.twilioAuthToken,
             String(decoding: try encoder.encode(company.keywords), as: UTF8.self),
             String(decoding: try encoder.encode(company.messageRules), as: UTF8.self), company.id,
         ]
@@ -103,7 +103,7 @@ public struct SQLiteStore: Store {
             reasons: reasons, pageText: pageText,
             helpText: try decoder.decode([String: String].self, from: Data((row["help_text"] as String? ?? "{}").utf8)),
             confirmationText: try decoder.decode([String: String].self, from: Data((row["confirmation_text"] as String? ?? "{}").utf8)),
-            inboundPolicy: row["inbound_policy"] ?? "review", twilioAuthToken: row["twilio_auth_token"],
+            inboundPolicy: InboundPolicy(rawValue: row["inbound_policy"] ?? "") ?? .review, twilioAuthToken: row["twilio_auth_token"],
             keywords: try decoder.decode([String: [String]].self, from: Data((row["keywords"] as String? ?? "{}").utf8)),
             messageRules: try decoder.decode(MessageRules.self, from: Data((row["message_rules"] as String? ?? "{}").utf8)),
             createdAt: Millis.date(row["created_at"])

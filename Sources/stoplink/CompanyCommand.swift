@@ -22,22 +22,26 @@ struct CompanyCommand: AsyncParsableCommand {
         @Option(help: "Default language of the page: \(Language.supported.joined(separator: ", ")).")
         var language = "en"
 
+        /// The API's rules for the same settings, named after this command's flags.
+        var settings: CompanySettingsChange {
+            CompanySettingsChange(name: name, defaultCountry: country, defaultLanguage: language)
+        }
+
         func validate() throws {
-            if name.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--name must not be empty") }
-            if !PhoneMetadata.isKnownRegion(country) || country.count != 2 {
-                throw ValidationError("--country must be an ISO 3166 alpha-2 code such as NL or US, not '\(country)'")
-            }
-            if Language.supportedTag(language) != language.lowercased() {
-                throw ValidationError("--language must be one of \(Language.supported.joined(separator: ", "))")
+            let flags = ["name": "--name", "default_country": "--country", "default_language": "--language"]
+            let problems = settings.checked().problems
+            guard problems.isEmpty else {
+                throw ValidationError(problems.map { "\(flags[$0.field] ?? $0.field) \($0.reason)" }.joined(separator: "\n"))
             }
         }
 
         func run() async throws {
             let config = try options.config()
             let store = try openStore(config.database)
+            let checked = settings.checked().normalised
             let company = try await store.createCompany(
-                name: name.trimmingCharacters(in: .whitespaces), defaultCountry: country.uppercased(),
-                defaultLanguage: language.lowercased(), at: Date()
+                name: checked.name ?? name, defaultCountry: checked.defaultCountry ?? country,
+                defaultLanguage: checked.defaultLanguage ?? language, at: Date()
             )
             print(company.id)
         }

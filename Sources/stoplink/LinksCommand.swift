@@ -11,10 +11,9 @@ struct LinksCommand: AsyncParsableCommand {
 
     struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue a link per number of a CSV file (a `phone` column, or one number a line).",
+            abstract: "Issue a link per number of a CSV file (a phone column, or one number a line).",
             discussion: "Writes CSV phone,code,url to standard output; unreadable lines go to standard error with their line numbers."
         )
-        static let batchSize = 10_000
 
         @OptionGroup var options: CommonOptions
 
@@ -37,27 +36,20 @@ struct LinksCommand: AsyncParsableCommand {
             guard let input = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
                 throw ValidationError("cannot read \(file)")
             }
-            var reader = CSVReader()
-            var column: Int?
+            var reader = RecipientCSVReader()
             var batch: [(line: Int, phone: PhoneNumber)] = []
             var rejected = 0
             printLine("phone,code,url")
 
-            func take(_ records: [CSVRecord]) async throws {
-                for record in records {
-                    if column == nil {
-                        column = PhoneColumn.find(in: record.fields)
-                        // A first line that names its columns is a header, not a number.
-                        if PhoneColumn.isHeader(record.fields) { continue }
-                    }
-                    let input = record.fields.indices.contains(column ?? 0) ? record.fields[column ?? 0] : ""
+            func take(_ lines: [RecipientLine]) async throws {
+                for line in lines {
                     do {
-                        batch.append((record.line, try PhoneNumber(parsing: input, defaultRegion: owner.defaultCountry)))
+                        batch.append((line.line, try PhoneNumber(parsing: line.phone, defaultRegion: owner.defaultCountry)))
                     } catch {
                         rejected += 1
-                        printError("line \(record.line): \(input): \(error)")
+                        printError("line \(line.line): \(line.phone): \(error)")
                     }
-                    if batch.count >= Self.batchSize { try await flush() }
+                    if batch.count >= RecipientCSVReader.batchSize { try await flush() }
                 }
             }
             func flush() async throws {
@@ -77,7 +69,7 @@ struct LinksCommand: AsyncParsableCommand {
                     try await take(reader.feed(chunk))
                 }
                 try await take(reader.finish())
-            } catch let error as CSVError {
+            } catch let error as RecipientCSVError {
                 try await flush()
                 throw ValidationError("\(file): \(error)")
             }

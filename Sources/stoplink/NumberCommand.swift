@@ -22,8 +22,8 @@ struct NumberCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try openStore(try options.config().database)
             guard try await store.company(id: company) != nil else { throw ValidationError("no company with id \(company)") }
-            guard let normalised = SMSNumberFormat.normalise(number) else {
-                throw ValidationError("\(number) is neither an E.164 number nor a short code of 3–8 digits")
+            guard let normalised = SMSNumber.normalise(number) else {
+                throw ValidationError("the number \(SMSNumber.formatHint), not '\(number)'")
             }
             guard try await store.addNumber(companyID: company, number: normalised, at: Date()) else {
                 throw ValidationError("\(normalised) already belongs to another company")

@@ -195,7 +195,7 @@ struct APITests {
         let fixture = try await APIFixture()
 
         try await fixture.application().test(.router) { client in
-            let noPhone = try await client.csv("/api/v1/campaigns/spring-sale/links", key: fixture.key, body: "number\n+31687654321\n")
+            let noPhone = try await client.csv("/api/v1/campaigns/spring-sale/links", key: fixture.key, body: "name,email\nAnn,ann@example.com\n")
             let semicolons = try await client.csv("/api/v1/campaigns/spring-sale/links", key: fixture.key, body: "name;phone\nAnn;+31687654321\n")
             let empty = try await client.csv("/api/v1/campaigns/spring-sale/links", key: fixture.key, body: "")
             let garbage = try await client.csv(

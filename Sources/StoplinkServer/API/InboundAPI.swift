@@ -34,8 +34,8 @@ struct InboundAPI: Sendable {
     @Sendable func addNumber(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
         let body = try await APIJSON.decode(NumberBody.self, from: request)
-        guard let number = SMSNumberFormat.normalise(body.number) else {
-            throw APIError.invalid("number", "must be E.164 (+31612345678) or a short code's digits (36111)")
+        guard let number = SMSNumber.normalise(body.number) else {
+            throw APIError.invalid("number", SMSNumber.formatHint)
         }
         guard try await store.addNumber(companyID: company.id, number: number, at: clock.now()) else {
             throw APIError(.conflict, "number_taken", "this number belongs to another company")
@@ -46,7 +46,7 @@ struct InboundAPI: Sendable {
     @Sendable func deleteNumber(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
         let given = context.parameters.get("number")?.removingPercentEncoding ?? ""
-        guard let number = SMSNumberFormat.normalise(given), try await store.deleteNumber(companyID: company.id, number: number) else {
+        guard let number = SMSNumber.normalise(given), try await store.deleteNumber(companyID: company.id, number: number) else {
             throw APIError.notFound("number")
         }
         return Response(status: .noContent)

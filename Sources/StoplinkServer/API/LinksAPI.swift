@@ -10,9 +10,6 @@ import StoplinkStore
 /// Every input line comes back, with its link or with the reason it could not be read.
 struct LinksAPI: Sendable {
     static let maximumJSONRecipients = 100_000
-    /// Numbers issued per write transaction when streaming: large enough that commits and WAL
-    /// checkpoints are rare, small enough to keep memory flat and opt-outs waiting briefly.
-    static let batchSize = 100_000
 
     let store: any Store
     let config: AppConfig
@@ -81,27 +78,21 @@ struct LinksAPI: Sendable {
 
     static let csvColumns = ["line", "phone", "code", "url", "error"]
 
-    /// Reads the header before answering, so a file without a `phone` column gets a plain 422;
+    /// Reads the first line before answering, so a file without a phone column gets a plain 422;
     /// the rest is read, issued and written batch by batch in constant memory.
     private func issueFromCSV(_ request: Request, company: Company, campaign: Campaign, answerCSV: Bool) async throws -> Response {
         let cursor = BodyCursor(request.body.makeAsyncIterator())
-        var reader = CSVReader()
-        var firstRecords: [CSVRecord] = []
+        var reader = RecipientCSVReader()
+        var firstLines: [RecipientLine] = []
         do {
-            while firstRecords.isEmpty, let chunk = try await cursor.next() {
-                firstRecords = try reader.feed(chunk.readableBytesView)
+            while reader.layout == nil, let chunk = try await cursor.next() {
+                firstLines = try reader.feed(chunk.readableBytesView)
             }
-            if firstRecords.isEmpty { firstRecords = try reader.finish() }
-        } catch let error as CSVError {
-            throw APIError(.unprocessableContent, "invalid_csv", error.description)
+            if reader.layout == nil { firstLines = try reader.finish() }
+        } catch let error as RecipientCSVError {
+            throw APIError(.unprocessableContent, error.code, error.description)
         }
-        guard let header = firstRecords.first else {
-            throw APIError(.unprocessableContent, "invalid_csv", "the body is empty: send a header line with a phone column")
-        }
-        guard let column = CSVHeader.column("phone", in: header.fields) else {
-            throw APIError(.unprocessableContent, "missing_phone_column", CSVHeader.missingColumnMessage("phone", header: header.fields))
-        }
-        let pending = Array(firstRecords.dropFirst())
+        let pending = firstLines
         let region = company.defaultCountry
         let readerState = reader
         let body = ResponseBody { writer in
@@ -117,11 +108,10 @@ struct LinksAPI: Sendable {
                 for row in issued { text += output.row(row, writer: self) }
                 try await writer.write(ByteBuffer(string: text))
             }
-            func take(_ records: [CSVRecord]) async throws {
-                for record in records {
-                    let input = record.fields.indices.contains(column) ? record.fields[column] : ""
-                    rows.append(Self.read(input, line: record.line, region: region))
-                    if rows.count >= Self.batchSize { try await flush() }
+            func take(_ lines: [RecipientLine]) async throws {
+                for line in lines {
+                    rows.append(Self.read(line.phone, line: line.line, region: region))
+                    if rows.count >= RecipientCSVReader.batchSize { try await flush() }
                 }
             }
             do {
@@ -130,9 +120,9 @@ struct LinksAPI: Sendable {
                     try await take(reader.feed(chunk.readableBytesView))
                 }
                 try await take(reader.finish())
-            } catch let error as CSVError {
+            } catch let error as RecipientCSVError {
                 // Lines read so far are issued; the unreadable rest is reported, then skipped.
-                rows.append(.unreadable(LineError(line: error.line, input: "", reason: error.description)))
+                rows.append(.unreadable(LineError(line: error.line ?? 0, input: "", reason: error.description)))
                 while try await cursor.next() != nil {}
             }
             try await flush()
@@ -253,13 +243,5 @@ final class BodyCursor: @unchecked Sendable {
 
     func next() async throws -> ByteBuffer? {
         try await iterator.next()
-    }
-}
-
-extension CSVError {
-    var line: Int {
-        switch self {
-        case .unterminatedQuote(let line), .invalidUTF8(let line), .recordTooLong(let line): line
-        }
     }
 }

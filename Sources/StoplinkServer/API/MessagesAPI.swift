@@ -29,11 +29,6 @@ struct MessagesAPI: Sendable {
         var preview: Bool?
     }
 
-    struct Warning: Encodable, Equatable {
-        var code: String
-        var message: String
-    }
-
     struct Prepared: Encodable {
         var to: String
         var text: String?
@@ -45,7 +40,7 @@ struct MessagesAPI: Sendable {
         var characters: Int?
         var segments: Int?
         var remaining: Int?
-        var warnings: [Warning]?
+        var warnings: [MessageWarning]?
         var error: String?
     }
 
@@ -90,7 +85,7 @@ struct MessagesAPI: Sendable {
         return try APIJSON.response(Answer(results: results))
     }
 
-    /// JSON, or a CSV of recipients (a `phone` column) with the rest in the query:
+    /// JSON, or a CSV of recipients (a phone column, or one number a line) with the rest in the query:
     /// `?campaign=REF&text=...&purpose=marketing&preview=true`.
     static func read(_ request: Request) async throws -> PrepareRequest {
         guard request.headers[.contentType]?.lowercased().hasPrefix("text/csv") ?? false else {
@@ -110,80 +105,48 @@ struct MessagesAPI: Sendable {
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "body_too_large", "CSV batches are limited to 8 MB")
         }
-        let records: [CSVRecord]
+        let recipients: [String]
         do {
-            records = try CSVReader.records(of: buffer.readableBytesView)
+            recipients = try RecipientCSVReader.read(buffer.readableBytesView).map(\.phone)
         } catch {
-            throw APIError(.unprocessableContent, "invalid_csv", error.description)
+            throw APIError(.unprocessableContent, error.code, error.description)
         }
-        guard let header = records.first, let column = CSVHeader.column("phone", in: header.fields) else {
-            throw APIError(.unprocessableContent, "missing_phone_column", CSVHeader.missingColumnMessage("phone", header: records.first?.fields ?? []))
-        }
-        let recipients = records.dropFirst().map { $0.fields.indices.contains(column) ? $0.fields[column] : "" }
         return PrepareRequest(campaign: campaign, recipients: recipients, text: text, purpose: purpose, preview: query.get("preview") == "true")
     }
 
     private func prepare(
         _ inputs: [String], text: String, purpose: Purpose, preview: Bool, company: Company, campaign: Campaign
     ) async throws -> [Prepared] {
-        var readable: [PhoneNumber] = []
         let read = inputs.map { input -> Result<PhoneNumber, PhoneNumberError> in
             Result { () throws(PhoneNumberError) in try PhoneNumber(parsing: input, defaultRegion: company.defaultCountry) }
         }
-        for case .success(let phone) in read { readable.append(phone) }
-        let rules = company.messageRules
-        let wantsLine = rules.purposes.contains(purpose)
+        let preparation = MessagePreparation(
+            text: text, purpose: purpose, rules: company.messageRules, defaultLanguage: company.defaultLanguage,
+            replyNumbers: try await store.numbers(companyID: company.id), linkBase: config.publicURL
+        )
         var codes: [PhoneNumber: String] = [:]
-        if wantsLine && !preview {
+        if preparation.wantsLine && !preview {
+            let readable = read.compactMap { try? $0.get() }
             for link in try await store.issueLinks(campaign: campaign, phones: readable, codeLength: config.codeLength, at: clock.now()) {
                 codes[link.phone] = link.code
             }
         }
-        // A destination can reply when the company has a long number with its calling code.
-        let numbers = try await store.numbers(companyID: company.id)
         let placeholder = String(repeating: "x", count: config.codeLength)
-        let alone = SMSEncoding(text)
-        let base = Self.display(config.publicURL, short: rules.shortLinks)
         return zip(inputs, read).map { input, result in
-            guard case .success(let phone) = result else {
-                if case .failure(let error) = result { return Prepared(to: input, error: error.description) }
-                return Prepared(to: input, error: "unreadable")
+            let phone: PhoneNumber
+            switch result {
+            case .success(let read): phone = read
+            case .failure(let error): return Prepared(to: input, error: error.description)
             }
-            let region = PhoneMetadata.region(ofE164: phone.e164)
-            let language = Language.ofCountry(region) ?? company.defaultLanguage
-            let code = wantsLine ? (preview ? placeholder : codes[phone]) : nil
-            let link = code.map { Self.display(config.url(of: $0), short: rules.shortLinks) }
-            let callingCode = region.flatMap(PhoneMetadata.callingCode(ofRegion:)).map { "+\($0)" }
-            let takesReplies = callingCode.map { code in numbers.contains { $0.hasPrefix(code) } } ?? false
-            let line = OptOutLine.choose(
-                rules: rules, purpose: purpose, country: region, language: language, takesReplies: takesReplies, link: link ?? ""
-            )
-            let final = line.text.map { text + "\n" + $0 } ?? text
-            let encoding = SMSEncoding(final)
-            var warnings: [Warning] = []
-            if line.text != nil, OptOutLine.alreadyPresent(in: text, linkBase: base) {
-                warnings.append(Warning(code: "opt_out_already_present", message: "the text already seems to carry an opt-out instruction"))
-            }
-            if let culprit = encoding.firstNonGSM {
-                warnings.append(Warning(
-                    code: "ucs2", message: "\"\(culprit.character)\" at position \(culprit.position) is not in GSM-7: the message is sent as UCS-2 (70 characters a part)"
-                ))
-            }
-            if encoding.segments > alone.segments {
-                warnings.append(Warning(code: "extra_segment", message: "the opt-out line takes the message from \(alone.segments) to \(encoding.segments) parts"))
-            }
+            let code = preparation.wantsLine ? (preview ? placeholder : codes[phone]) : nil
+            let link = code.map { MessagePreparation.display(config.url(of: $0), short: company.messageRules.shortLinks) }
+            let message = preparation.prepare(for: phone, link: link)
+            let linked = message.line.kind == .link
             return Prepared(
-                to: phone.e164, text: final, line: line.text, rule: line.rule, link: line.kind == .link ? link : nil,
-                code: line.kind == .link ? code : nil, encoding: encoding.scheme.rawValue, characters: encoding.units,
-                segments: encoding.segments, remaining: encoding.remaining, warnings: warnings
+                to: phone.e164, text: message.text, line: message.line.text, rule: message.line.rule, link: linked ? link : nil,
+                code: linked ? code : nil, encoding: message.encoding.scheme.rawValue, characters: message.encoding.units,
+                segments: message.encoding.segments, remaining: message.encoding.remaining, warnings: message.warnings
             )
         }
-    }
-
-    /// A link as written in a message: without its scheme when the company wants short messages.
-    static func display(_ url: String, short: Bool) -> String {
-        guard short else { return url }
-        for scheme in ["https://", "http://"] where url.hasPrefix(scheme) { return String(url.dropFirst(scheme.count)) }
-        return url
     }
 }

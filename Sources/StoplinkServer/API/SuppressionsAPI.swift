@@ -6,7 +6,6 @@ import StoplinkStore
 
 /// One number's state and history, opt-outs made elsewhere, opt-ins with evidence, and imports.
 struct SuppressionsAPI: Sendable {
-    static let importBatchSize = 20_000
 
     let store: any Store
     let clock: any WallClock
@@ -64,16 +63,15 @@ struct SuppressionsAPI: Sendable {
         var rejected: [LineError]
     }
 
-    /// CSV `phone[,opted_out_at][,reason]` (a header line names the columns); adds opt-outs with
-    /// source `import` in batches, never opting anyone back in.
+    /// CSV `phone[,opted_out_at][,reason]` (a header line names the columns, or they come in this
+    /// order without one); adds opt-outs with source `import` in batches, never opting anyone back in.
     @Sendable func importCSV(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
         guard request.headers[.contentType]?.lowercased().hasPrefix("text/csv") ?? false else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the opt-outs as text/csv")
         }
         let now = clock.now()
-        var reader = CSVReader()
-        var columns: (phone: Int, time: Int?, reason: Int?)?
+        var reader = RecipientCSVReader(extraColumns: ["opted_out_at", "reason"])
         var rows: [ImportRow] = []
         var answer = ImportAnswer(added: 0, already: 0, rejected: [])
 
@@ -84,35 +82,26 @@ struct SuppressionsAPI: Sendable {
             answer.already += counts.already
             rows.removeAll(keepingCapacity: true)
         }
-        func take(_ records: [CSVRecord]) async throws {
-            for record in records {
-                guard let known = columns else {
-                    guard let phone = CSVHeader.column("phone", in: record.fields) else {
-                        throw APIError(.unprocessableContent, "missing_phone_column", CSVHeader.missingColumnMessage("phone", header: record.fields))
-                    }
-                    columns = (phone, CSVHeader.column("opted_out_at", in: record.fields), CSVHeader.column("reason", in: record.fields))
-                    continue
-                }
-                let field = { (index: Int?) in index.flatMap { record.fields.indices.contains($0) ? record.fields[$0] : nil } ?? "" }
-                let input = field(known.phone)
+        func take(_ lines: [RecipientLine]) async throws {
+            for line in lines {
                 let phone: PhoneNumber
                 do {
-                    phone = try PhoneNumber(parsing: input, defaultRegion: company.defaultCountry)
+                    phone = try PhoneNumber(parsing: line.phone, defaultRegion: company.defaultCountry)
                 } catch {
-                    answer.rejected.append(LineError(line: record.line, input: input, reason: error.description))
+                    answer.rejected.append(LineError(line: line.line, input: line.phone, reason: error.description))
                     continue
                 }
-                let timeText = field(known.time).trimmingCharacters(in: .whitespaces)
+                let timeText = line["opted_out_at"].trimmingCharacters(in: .whitespaces)
                 var when = now
                 if !timeText.isEmpty {
                     guard let parsed = APIJSON.parseTimestamp(timeText), parsed <= now else {
-                        answer.rejected.append(LineError(line: record.line, input: input, reason: "opted_out_at must be an RFC 3339 time or date, not in the future"))
+                        answer.rejected.append(LineError(line: line.line, input: line.phone, reason: "opted_out_at must be an RFC 3339 time or date, not in the future"))
                         continue
                     }
                     when = parsed
                 }
-                rows.append(ImportRow(phone: phone, optedOutAt: when, reason: FreeText.clean(field(known.reason), limit: 200)))
-                if rows.count >= Self.importBatchSize { try await flush() }
+                rows.append(ImportRow(phone: phone, optedOutAt: when, reason: FreeText.clean(line["reason"], limit: 200)))
+                if rows.count >= RecipientCSVReader.batchSize { try await flush() }
             }
         }
         do {
@@ -120,13 +109,13 @@ struct SuppressionsAPI: Sendable {
                 try await take(reader.feed(chunk.readableBytesView))
             }
             try await take(reader.finish())
-        } catch let error as CSVError {
+        } catch let error as RecipientCSVError {
+            guard reader.layout != nil, case .invalidCSV = error else {
+                throw APIError(.unprocessableContent, error.code, error.description)
+            }
             try await flush()
-            answer.rejected.append(LineError(line: error.line, input: "", reason: error.description + "; the rest of the file was not read"))
+            answer.rejected.append(LineError(line: error.line ?? 0, input: "", reason: error.description + "; the rest of the file was not read"))
             return try APIJSON.response(answer)
-        }
-        guard columns != nil else {
-            throw APIError(.unprocessableContent, "invalid_csv", "the body is empty: send a header line with a phone column")
         }
         try await flush()
         return try APIJSON.response(answer)

@@ -11,7 +11,6 @@ import StoplinkStore
 /// company; each gateway message id is processed once, forever.
 struct InboundController: Sendable {
     static let maximumBodyBytes = 64 * 1024
-    static let reviewBusinessDays = 10
     static let twilioSignatureHeader = HTTPField.Name("X-Twilio-Signature")!
 
     let store: any Store
@@ -119,34 +118,13 @@ struct InboundController: Sendable {
 
     /// Reads the text, decides, and records; a replayed message id answers as the first time.
     private func process(_ message: InboundMessage, company: Company, context: AppRequestContext) async throws -> InboundRecord {
-        let reader = ReplyReader(
-            extraOptOut: company.keywords["opt_out"] ?? [], extraOptIn: company.keywords["opt_in"] ?? [],
-            extraHelp: company.keywords["help"] ?? []
-        )
         let language = Language.ofCountry(PhoneMetadata.region(ofE164: message.from.e164)) ?? company.defaultLanguage
-        let decision: InboundDecision
-        switch reader.read(message.text) {
-        case .optOut(let asked):
-            // STOP takes the company's scope (revoke-all companies stop everything); STOPALL always does.
-            let scope = asked == .all ? .all : company.optOutScope
-            decision = InboundDecision(action: .optOut, scope: scope, reply: confirmation(scope: scope, company: company, language: language))
-        case .unclearOptOut where company.inboundPolicy == "apply":
-            decision = InboundDecision(action: .optOut, scope: company.optOutScope, reply: confirmation(scope: company.optOutScope, company: company, language: language))
-        case .unclearOptOut:
-            decision = InboundDecision(
-                action: .review, scope: company.optOutScope, reply: nil,
-                reviewDeadline: BusinessDays.add(Self.reviewBusinessDays, to: message.receivedAt)
-            )
-        case .optIn:
-            decision = InboundDecision(action: .optIn, reply: renderer.text("sms_opt_in", language: language, ["company": company.name]))
-        case .help:
-            decision = InboundDecision(
-                action: .help,
-                reply: company.helpText[language] ?? renderer.text("sms_help", language: language, ["company": company.name])
-            )
-        case .ignored:
-            decision = InboundDecision(action: .ignored, reply: nil)
-        }
+        let decision = InboundDecision.decide(
+            text: message.text, language: language, receivedAt: message.receivedAt,
+            keywords: KeywordKind.lists(from: company.keywords), policy: company.inboundPolicy, scope: company.optOutScope,
+            helpText: company.helpText, confirmationText: company.confirmationText,
+            standardReply: { reply, language in renderer.text(reply.rawValue, language: language, ["company": company.name]) }
+        )
         let record = try await store.processInbound(message, decision: decision)
         context.logger.info("inbound message", metadata: [
             "action": "\(record.action.rawValue)", "from": "\(message.from.masked)", "replayed": "\(record.replayed)",
@@ -154,15 +132,10 @@ struct InboundController: Sendable {
         return record
     }
 
-    private func confirmation(scope: OptOutScope, company: Company, language: String) -> String {
-        company.confirmationText[language]
-            ?? renderer.text(scope == .all ? "sms_opt_out_all" : "sms_opt_out", language: language, ["company": company.name])
-    }
-
     /// The company owning the number a reply was sent to (E.164, or a short code's digits).
     private func company(for to: String, context: AppRequestContext) async throws -> Company? {
         var company: Company?
-        if let number = SMSNumberFormat.normalise(to) { company = try await store.company(forNumber: number) }
+        if let number = SMSNumber.normalise(to) { company = try await store.company(forNumber: number) }
         if company == nil { context.logger.notice("inbound message to an unknown number", metadata: ["to": "\(PhoneNumber.mask(to))"]) }
         return company
     }
@@ -194,16 +167,5 @@ struct InboundController: Sendable {
     static func escapeXML(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-}
-
-/// A company's SMS number as stored: E.164 for long numbers, bare digits for short codes.
-public enum SMSNumberFormat {
-    public static func normalise(_ input: String) -> String? {
-        let trimmed = input.trimmingCharacters(in: .whitespaces)
-        if trimmed.hasPrefix("+") { return try? PhoneNumber(parsing: trimmed, defaultRegion: nil).e164 }
-        let digits = trimmed.filter { $0.isASCII && $0.isNumber }
-        guard digits.count == trimmed.count, (3...8).contains(digits.count) else { return nil }
-        return digits
     }
 }

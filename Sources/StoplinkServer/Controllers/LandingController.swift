@@ -11,8 +11,7 @@ import StoplinkStore
 /// is confirmed, `GET /{code}/done` confirms. A GET never changes consent.
 struct LandingController: Sendable {
     static let maximumFormBytes = 16 * 1024
-    static let maximumWrongNumbers = 5
-    static let lockoutWindow: TimeInterval = 24 * 60 * 60
+    static let lockout = Lockout.standard
 
     let store: any Store
     let renderer: PageRenderer
@@ -95,11 +94,11 @@ struct LandingController: Sendable {
         }
         guard typed == found.link.phone else {
             let wrong = try await store.recordFailedAttempt(
-                linkID: found.link.id, at: now, countingSince: now.addingTimeInterval(-Self.lockoutWindow)
+                linkID: found.link.id, at: now, countingSince: Self.lockout.windowStart(at: now)
             )
             context.logger.notice("wrong number typed on a link", metadata: ["attempts": "\(wrong)"])
             form.error = "error_mismatch"
-            let status: HTTPResponse.Status = wrong >= Self.maximumWrongNumbers ? .tooManyRequests : .unprocessableContent
+            let status: HTTPResponse.Status = Self.lockout.isLocked(wrongNumbers: wrong) ? .tooManyRequests : .unprocessableContent
             return try await page(for: found, language: language, request: request, form: form, status: status)
         }
 
@@ -108,7 +107,7 @@ struct LandingController: Sendable {
                 companyID: found.company.id, phone: found.link.phone, scope: found.company.optOutScope, source: .link,
                 campaignID: found.link.campaignID, reason: reason, reasonText: reasonText, occurredAt: now
             ),
-            linkID: found.link.id, wrongNumbersSince: now.addingTimeInterval(-Self.lockoutWindow), limit: Self.maximumWrongNumbers
+            linkID: found.link.id, wrongNumbersSince: Self.lockout.windowStart(at: now), limit: Self.lockout.limit
         ) else {
             return try await page(for: found, language: language, request: request, form: FormState(), status: .tooManyRequests)
         }
@@ -231,8 +230,7 @@ struct LandingController: Sendable {
     }
 
     private func isLocked(_ link: StoplinkStore.Link, at now: Date) async throws -> Bool {
-        try await store.failedAttempts(linkID: link.id, since: now.addingTimeInterval(-Self.lockoutWindow))
-            >= Self.maximumWrongNumbers
+        Self.lockout.isLocked(wrongNumbers: try await store.failedAttempts(linkID: link.id, since: Self.lockout.windowStart(at: now)))
     }
 
     private func reasons(of company: Company, language: String) -> [PageRenderer.Reason] {

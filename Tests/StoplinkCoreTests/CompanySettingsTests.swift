@@ -1,0 +1,64 @@
+import StoplinkCore
+import Testing
+
+@Suite("Checking a company's settings")
+struct CompanySettingsTests {
+    @Test("A valid change comes back in its stored form with no problems")
+    func valid() {
+        let change = CompanySettingsChange(
+            name: "  Acme  ", defaultCountry: "nl", defaultLanguage: "DE",
+            reasons: [Reason(key: "too_many", labels: ["en": "Too many", "nl": "Te veel"])],
+            pageText: ["en": "Hello"], inboundPolicy: "apply", keywords: ["opt_out": ["genoeg"]],
+            messageRules: MessageRules(countries: ["fr": .init(line: .keyword, shortCode: "36111")])
+        )
+
+        let (normalised, problems) = change.checked()
+
+        #expect(problems.isEmpty)
+        #expect(normalised.name == "Acme")
+        #expect(normalised.defaultCountry == "NL")
+        #expect(normalised.defaultLanguage == "de")
+        #expect(normalised.messageRules?.countries.keys.sorted() == ["FR"])
+        #expect(normalised.reasons == change.reasons)
+    }
+
+    @Test("Every problem is reported at once, each under its field")
+    func everyProblem() {
+        let change = CompanySettingsChange(
+            name: " ", defaultCountry: "XX", defaultLanguage: "tlh",
+            reasons: [Reason(key: "Bad Key", labels: ["xx": ""]), Reason(key: "dup", labels: ["en": "a"]), Reason(key: "dup", labels: ["en": "b"])],
+            pageText: ["xx": String(repeating: "a", count: 2_001)], helpText: ["en": "ok"], inboundPolicy: "maybe",
+            keywords: ["shout": ["hey"], "opt_out": [""]],
+            messageRules: MessageRules(countries: ["ZZZ": .init(shortCode: "12")], texts: ["link": String(repeating: "x", count: 201)])
+        )
+
+        let fields = change.checked().problems.map(\.field)
+
+        #expect(fields == [
+            "name", "default_country", "default_language", "reasons[0].key", "reasons[0].label", "reasons[0].label",
+            "reasons[2].key", "page_text", "page_text", "inbound_policy",
+        ] + fields.filter { $0.hasPrefix("keywords") } + [
+            "message_rules.countries", "message_rules.countries.ZZZ.short_code", "message_rules.texts",
+        ])
+        #expect(Set(fields.filter { $0.hasPrefix("keywords") }) == ["keywords", "keywords.opt_out"])
+    }
+
+    @Test("Too many reasons, too long a name, too many keywords")
+    func limits() {
+        let reasons = (0..<13).map { Reason(key: "r\($0)", labels: ["en": "R"]) }
+        let change = CompanySettingsChange(
+            name: String(repeating: "n", count: 201), reasons: reasons,
+            keywords: ["help": (0..<51).map { "w\($0)" }]
+        )
+        let problems = change.checked().problems
+        #expect(problems.map(\.field) == ["name", "reasons", "keywords.help"])
+        #expect(problems.first?.reason == "must be 1–200 characters")
+    }
+
+    @Test("Nothing proposed, nothing wrong")
+    func empty() {
+        let (normalised, problems) = CompanySettingsChange().checked()
+        #expect(problems.isEmpty)
+        #expect(normalised == CompanySettingsChange())
+    }
+}

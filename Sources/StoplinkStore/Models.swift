@@ -27,8 +27,8 @@ public struct Company: Equatable, Sendable {
     public var helpText: [String: String] = [:]
     /// Overrides of the STOP confirmation per language.
     public var confirmationText: [String: String] = [:]
-    /// `apply` or `review`: what happens to a reply that mentions STOP among other words.
-    public var inboundPolicy: String = "review"
+    /// What happens to a reply that mentions STOP among other words.
+    public var inboundPolicy: InboundPolicy = .review
     /// Write-only in the API: verifies Twilio's signatures.
     public var twilioAuthToken: String?
     /// The company's own reply words: `opt_out`, `opt_in`, `help` → words.

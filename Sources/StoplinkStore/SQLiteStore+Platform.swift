@@ -46,7 +46,7 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE prefix = ?", arguments: [prefix]) else {
                 return nil
             }
-            var key = Self.apiKey(row)
+            var key = try Self.apiKey(row)
             if let companyID, key.companyID != companyID { return nil }
             if key.revokedAt == nil {
                 try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE prefix = ?", arguments: [Millis.from(at), prefix])
@@ -62,7 +62,7 @@ extension SQLiteStore {
         }
     }
 
-    static func apiKey(_ row: Row) -> StoredAPIKey {
+    static func apiKey(_ row: Row) throws -> StoredAPIKey {
         StoredAPIKey(
             prefix: row["prefix"], companyID: row["company_id"], hash: row["hash"], name: row["name"],
             createdAt: Millis.date(row["created_at"]), lastUsedAt: (row["last_used_at"] as Int64?).map(Millis.date),
@@ -86,7 +86,7 @@ extension SQLiteStore {
             return try phones.map { phone in
                 CheckResult(
                     phone: phone,
-                    suppression: try Row.fetchOne(statement, arguments: [companyID, phone.e164]).map(Self.suppression)
+                    suppression: try Row.fetchOne(statement, arguments: [companyID, phone.e164]).map { try Self.suppression($0) }
                 )
             }
         }
@@ -103,7 +103,8 @@ extension SQLiteStore {
         _ db: Database, companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, at: Date
     ) throws -> ConsentEvent? {
         do {
-            guard let current = try Self.suppression(db, companyID: companyID, phone: phone) else { return nil }
+            let current = try Self.suppression(db, companyID: companyID, phone: phone)
+            guard let current, LedgerRules.optIn(over: current.scope) == .record else { return nil }
             try db.execute(
                 sql: """
                     INSERT INTO consent_events (company_id, action, phone, scope, source, evidence, occurred_at)
@@ -133,9 +134,9 @@ extension SQLiteStore {
                 """)
             var counts = ImportCounts(added: 0, already: 0)
             for row in rows {
-                // Already opted out at least as widely: counted, not touched (an import never narrows).
-                if let current = try String.fetchOne(exists, arguments: [companyID, row.phone.e164]),
-                   (OptOutScope(rawValue: current) ?? .all).covers(scope) {
+                let current = try String.fetchOne(exists, arguments: [companyID, row.phone.e164])
+                    .map { try Self.decode(OptOutScope.self, $0, column: "suppressions.scope") }
+                if LedgerRules.importedOptOut(scope, over: current) != .record {
                     counts.already += 1
                     continue
                 }

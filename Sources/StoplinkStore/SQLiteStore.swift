@@ -1,15 +1,22 @@
 import Foundation
 import GRDB
+import ServiceLifecycle
 import StoplinkCore
 
 /// The embedded default: one SQLite file through GRDB.
 public struct SQLiteStore: Store {
     let writer: any DatabaseWriter
 
-    /// Runs the migrations on `writer`; tests may pass an in-memory queue.
+    /// Runs the migrations on `writer` (SQLite is one process, so opening is migrating); tests
+    /// may pass an in-memory queue. Refuses a database a newer build has migrated.
     public init(writer: any DatabaseWriter) throws {
         self.writer = writer
-        try SQLiteMigrations.migrator.migrate(writer)
+        let migrator = SQLiteMigrations.migrator
+        let unknown = try writer.read { db in
+            try migrator.hasBeenSuperseded(db) ? try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) : []
+        }
+        guard unknown.isEmpty else { throw StoreError.schemaIsNewer(unknownMigrations: unknown.sorted()) }
+        try migrator.migrate(writer)
     }
 
     /// Opens (creating if needed) the database file at `path`: WAL with one writer and many
@@ -32,6 +39,9 @@ public struct SQLiteStore: Store {
         try await writer.read { db in try SQLiteMigrations.migrator.hasCompletedMigrations(db) }
     }
 
+    /// SQLite runs inside the process: nothing to run beside it.
+    public var services: [any Service] { [] }
+
     public func ping() async throws {
         _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
@@ -40,7 +50,7 @@ public struct SQLiteStore: Store {
 
     public func createCompany(name: String, defaultCountry: String, defaultLanguage: String, at: Date) async throws -> Company {
         let company = Company(
-            id: "co_" + ShortCode.generate(length: 12), name: name, defaultCountry: defaultCountry.uppercased(),
+            id: Identifiers.companyID(), name: name, defaultCountry: defaultCountry.uppercased(),
             defaultLanguage: defaultLanguage, optOutScope: .marketing, reasons: nil, pageText: [:], createdAt: at
         )
         try await writer.write { db in
@@ -70,7 +80,7 @@ public struct SQLiteStore: Store {
         let arguments: StatementArguments = [
             company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue, reasons,
             try json(company.pageText), try json(company.helpText), try json(company.confirmationText),
-            company.inboundPolicy, company.twilioAuthToken,
+            company.inboundPolicy.rawValue, company.twilioAuthToken,
             String(decoding: try encoder.encode(company.keywords), as: UTF8.self),
             String(decoding: try encoder.encode(company.messageRules), as: UTF8.self), company.id,
         ]
@@ -99,11 +109,12 @@ public struct SQLiteStore: Store {
         return Company(
             id: row["id"], name: row["name"], defaultCountry: row["default_country"],
             defaultLanguage: row["default_language"],
-            optOutScope: OptOutScope(rawValue: row["opt_out_scope"]) ?? .marketing,
+            optOutScope: try decode(OptOutScope.self, row["opt_out_scope"], column: "companies.opt_out_scope"),
             reasons: reasons, pageText: pageText,
             helpText: try decoder.decode([String: String].self, from: Data((row["help_text"] as String? ?? "{}").utf8)),
             confirmationText: try decoder.decode([String: String].self, from: Data((row["confirmation_text"] as String? ?? "{}").utf8)),
-            inboundPolicy: row["inbound_policy"] ?? "review", twilioAuthToken: row["twilio_auth_token"],
+            inboundPolicy: try decode(InboundPolicy.self, row["inbound_policy"], column: "companies.inbound_policy"),
+            twilioAuthToken: row["twilio_auth_token"],
             keywords: try decoder.decode([String: [String]].self, from: Data((row["keywords"] as String? ?? "{}").utf8)),
             messageRules: try decoder.decode(MessageRules.self, from: Data((row["message_rules"] as String? ?? "{}").utf8)),
             createdAt: Millis.date(row["created_at"])
@@ -137,10 +148,10 @@ public struct SQLiteStore: Store {
         }
     }
 
-    static func campaign(_ row: Row) -> Campaign {
+    static func campaign(_ row: Row) throws -> Campaign {
         Campaign(
             id: row["id"], companyID: row["company_id"], ref: row["ref"], name: row["name"],
-            purpose: Purpose(rawValue: row["purpose"]) ?? .marketing, createdAt: Millis.date(row["created_at"])
+            purpose: try decode(Purpose.self, row["purpose"], column: "campaigns.purpose"), createdAt: Millis.date(row["created_at"])
         )
     }
 
@@ -225,8 +236,8 @@ public struct SQLiteStore: Store {
     /// The opt-out's ledger row, deliveries and suppression, inside the caller's transaction.
     static func recordOptOut(_ db: Database, _ request: OptOutRequest) throws -> OptOutOutcome {
         do {
-            if let current = try Self.suppression(db, companyID: request.companyID, phone: request.phone),
-               current.scope.covers(request.scope) {
+            let current = try Self.suppression(db, companyID: request.companyID, phone: request.phone)
+            if let current, LedgerRules.optOut(request.scope, over: current.scope) != .record {
                 return .alreadyOptedOut(current)
             }
             try db.execute(
@@ -279,11 +290,11 @@ public struct SQLiteStore: Store {
         try Row.fetchOne(db.cachedStatement(sql: suppressionSQL), arguments: [companyID, phone.e164]).map(suppression)
     }
 
-    static func suppression(_ row: Row) -> Suppression {
+    static func suppression(_ row: Row) throws -> Suppression {
         Suppression(
             companyID: row["company_id"], phone: PhoneNumber(trustedE164: row["phone"]),
-            scope: OptOutScope(rawValue: row["scope"]) ?? .all, since: Millis.date(row["since"]),
-            source: ConsentSource(rawValue: row["source"]) ?? .api, campaignRef: row["campaign_ref"]
+            scope: try decode(OptOutScope.self, row["scope"], column: "suppressions.scope"), since: Millis.date(row["since"]),
+            source: try decode(ConsentSource.self, row["source"], column: "suppressions.source"), campaignRef: row["campaign_ref"]
         )
     }
 
@@ -306,9 +317,9 @@ public struct SQLiteStore: Store {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() {
             events.append(ConsentEvent(
-                seq: row[0], companyID: row[1], action: ConsentAction(rawValue: row[2]) ?? .optOut,
-                phone: PhoneNumber(trustedE164: row[3]), scope: OptOutScope(rawValue: row[4]) ?? .all,
-                source: ConsentSource(rawValue: row[5]) ?? .api, campaignRef: row[6], reason: row[7], reasonText: row[8],
+                seq: row[0], companyID: row[1], action: try decode(ConsentAction.self, row[2], column: "consent_events.action"),
+                phone: PhoneNumber(trustedE164: row[3]), scope: try decode(OptOutScope.self, row[4], column: "consent_events.scope"),
+                source: try decode(ConsentSource.self, row[5], column: "consent_events.source"), campaignRef: row[6], reason: row[7], reasonText: row[8],
                 evidence: row[9], occurredAt: Millis.date(row[10])
             ))
         }
@@ -381,6 +392,15 @@ public struct SQLiteStore: Store {
                 arguments: [key, value]
             )
         }
+    }
+}
+
+extension SQLiteStore {
+    /// A stored enum value; an unknown one means a corrupt row, reported rather than guessed.
+    static func decode<Value: RawRepresentable>(_ type: Value.Type, _ raw: String, column: String) throws -> Value
+    where Value.RawValue == String {
+        guard let value = Value(rawValue: raw) else { throw StoreError.unknownStoredValue(column: column, value: raw) }
+        return value
     }
 }
 

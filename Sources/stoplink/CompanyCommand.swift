@@ -34,11 +34,12 @@ struct CompanyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.config()
-            let store = try openStore(config.database)
-            let company = try await store.createCompany(
-                name: name.trimmingCharacters(in: .whitespaces), defaultCountry: country.uppercased(),
-                defaultLanguage: language.lowercased(), at: Date()
-            )
+            let company = try await withStore(config) { store in
+                try await store.createCompany(
+                    name: name.trimmingCharacters(in: .whitespaces), defaultCountry: country.uppercased(),
+                    defaultLanguage: language.lowercased(), at: Date()
+                )
+            }
             print(company.id)
         }
     }

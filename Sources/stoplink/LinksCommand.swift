@@ -29,60 +29,61 @@ struct LinksCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.config()
-            let store = try openStore(config.database)
-            guard let owner = try await store.company(id: company) else {
-                throw ValidationError("no company with id \(company)")
-            }
-            let target = try await campaignNamed(campaign, of: owner, in: store)
-            guard let input = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
-                throw ValidationError("cannot read \(file)")
-            }
-            var reader = CSVReader()
-            var column: Int?
-            var batch: [(line: Int, phone: PhoneNumber)] = []
-            var rejected = 0
-            printLine("phone,code,url")
+            try await withStore(config) { store in
+                guard let owner = try await store.company(id: company) else {
+                    throw ValidationError("no company with id \(company)")
+                }
+                let target = try await campaignNamed(campaign, of: owner, in: store)
+                guard let input = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
+                    throw ValidationError("cannot read \(file)")
+                }
+                var reader = CSVReader()
+                var column: Int?
+                var batch: [(line: Int, phone: PhoneNumber)] = []
+                var rejected = 0
+                printLine("phone,code,url")
 
-            func take(_ records: [CSVRecord]) async throws {
-                for record in records {
-                    if column == nil {
-                        column = PhoneColumn.find(in: record.fields)
-                        // A first line that names its columns is a header, not a number.
-                        if PhoneColumn.isHeader(record.fields) { continue }
+                func take(_ records: [CSVRecord]) async throws {
+                    for record in records {
+                        if column == nil {
+                            column = PhoneColumn.find(in: record.fields)
+                            // A first line that names its columns is a header, not a number.
+                            if PhoneColumn.isHeader(record.fields) { continue }
+                        }
+                        let input = record.fields.indices.contains(column ?? 0) ? record.fields[column ?? 0] : ""
+                        do {
+                            batch.append((record.line, try PhoneNumber(parsing: input, defaultRegion: owner.defaultCountry)))
+                        } catch {
+                            rejected += 1
+                            printError("line \(record.line): \(input): \(error)")
+                        }
+                        if batch.count >= Self.batchSize { try await flush() }
                     }
-                    let input = record.fields.indices.contains(column ?? 0) ? record.fields[column ?? 0] : ""
-                    do {
-                        batch.append((record.line, try PhoneNumber(parsing: input, defaultRegion: owner.defaultCountry)))
-                    } catch {
-                        rejected += 1
-                        printError("line \(record.line): \(input): \(error)")
+                }
+                func flush() async throws {
+                    let links = try await store.issueLinks(
+                        campaign: target, phones: batch.map(\.phone), codeLength: config.codeLength, at: Date()
+                    )
+                    var out = ""
+                    for link in links {
+                        out += CSVWriter.row([link.phone.e164, link.code, config.url(of: link.code)])
                     }
-                    if batch.count >= Self.batchSize { try await flush() }
+                    FileHandle.standardOutput.write(Data(out.utf8))
+                    batch.removeAll(keepingCapacity: true)
                 }
-            }
-            func flush() async throws {
-                let links = try await store.issueLinks(
-                    campaign: target, phones: batch.map(\.phone), codeLength: config.codeLength, at: Date()
-                )
-                var out = ""
-                for link in links {
-                    out += CSVWriter.row([link.phone.e164, link.code, config.url(of: link.code)])
-                }
-                FileHandle.standardOutput.write(Data(out.utf8))
-                batch.removeAll(keepingCapacity: true)
-            }
 
-            do {
-                while let chunk = try input.read(upToCount: 1 << 16), !chunk.isEmpty {
-                    try await take(reader.feed(chunk))
+                do {
+                    while let chunk = try input.read(upToCount: 1 << 16), !chunk.isEmpty {
+                        try await take(reader.feed(chunk))
+                    }
+                    try await take(reader.finish())
+                } catch let error as CSVError {
+                    try await flush()
+                    throw ValidationError("\(file): \(error)")
                 }
-                try await take(reader.finish())
-            } catch let error as CSVError {
                 try await flush()
-                throw ValidationError("\(file): \(error)")
+                if rejected > 0 { printError("\(rejected) line(s) could not be read") }
             }
-            try await flush()
-            if rejected > 0 { printError("\(rejected) line(s) could not be read") }
         }
 
         private func campaignNamed(_ ref: String, of company: Company, in store: any Store) async throws -> Campaign {

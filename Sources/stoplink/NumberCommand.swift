@@ -20,15 +20,16 @@ struct NumberCommand: AsyncParsableCommand {
         var number: String
 
         func run() async throws {
-            let store = try openStore(try options.config().database)
-            guard try await store.company(id: company) != nil else { throw ValidationError("no company with id \(company)") }
-            guard let normalised = SMSNumberFormat.normalise(number) else {
-                throw ValidationError("\(number) is neither an E.164 number nor a short code of 3–8 digits")
+            try await withStore(try options.config()) { store in
+                guard try await store.company(id: company) != nil else { throw ValidationError("no company with id \(company)") }
+                guard let normalised = SMSNumberFormat.normalise(number) else {
+                    throw ValidationError("\(number) is neither an E.164 number nor a short code of 3–8 digits")
+                }
+                guard try await store.addNumber(companyID: company, number: normalised, at: Date()) else {
+                    throw ValidationError("\(normalised) already belongs to another company")
+                }
+                print(normalised)
             }
-            guard try await store.addNumber(companyID: company, number: normalised, at: Date()) else {
-                throw ValidationError("\(normalised) already belongs to another company")
-            }
-            print(normalised)
         }
     }
 }

@@ -16,7 +16,7 @@ struct InboundFixture {
     let api: APIFixture
     let secret: String
 
-    init(policy: String = "review") async throws {
+    init(policy: InboundPolicy = .review) async throws {
         api = try await APIFixture()
         var company = api.company
         company.twilioAuthToken = Self.token
@@ -170,7 +170,7 @@ struct InboundTests {
 
     @Test("With inbound_policy apply, an unclear reply opts out at once; company words count")
     func applyPolicy() async throws {
-        let fixture = try await InboundFixture(policy: "apply")
+        let fixture = try await InboundFixture(policy: .apply)
 
         try await fixture.api.application().test(.router) { client in
             let unclear = try await client.twilio(sms("Stop texting me please", sid: "SM1"))

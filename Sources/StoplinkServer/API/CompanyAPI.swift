@@ -83,7 +83,7 @@ struct CompanyAPI: Sendable {
             pageText = company.pageText
             helpText = company.helpText
             confirmationText = company.confirmationText
-            inboundPolicy = company.inboundPolicy
+            inboundPolicy = company.inboundPolicy.rawValue
             twilioAuthTokenSet = company.twilioAuthToken != nil
             keywords = company.keywords
             messageRules = company.messageRules
@@ -148,8 +148,11 @@ struct CompanyAPI: Sendable {
         if let helpText = patch.helpText { company.helpText = helpText }
         if let confirmationText = patch.confirmationText { company.confirmationText = confirmationText }
         if let policy = patch.inboundPolicy {
-            if !["apply", "review"].contains(policy) { problems.append(.init(field: "inbound_policy", reason: "must be apply or review")) }
-            company.inboundPolicy = policy
+            if let known = InboundPolicy(rawValue: policy) {
+                company.inboundPolicy = known
+            } else {
+                problems.append(.init(field: "inbound_policy", reason: "must be apply or review"))
+            }
         }
         if let token = patch.twilioAuthToken { company.twilioAuthToken = token.isEmpty ? nil : token }
         if let given = patch.keywords {

@@ -44,7 +44,7 @@ struct InboundController: Sendable {
             return twiml(nil, status: .badRequest)
         }
         let record = try await process(InboundMessage(
-            companyID: company.id, gateway: "twilio", messageID: messageID, from: from, to: fields["To"] ?? "",
+            companyID: company.id, gateway: .twilio, messageID: messageID, from: from, to: fields["To"] ?? "",
             text: fields["Body"] ?? "", receivedAt: clock.now()
         ), company: company, context: context)
         return twiml(record.reply)
@@ -97,7 +97,7 @@ struct InboundController: Sendable {
         }
         let receivedAt = message.receivedAt.flatMap(APIJSON.parseTimestamp).map { min($0, now) } ?? now
         let record = try await process(InboundMessage(
-            companyID: company.id, gateway: "generic", messageID: message.id, from: from, to: message.to, text: message.text,
+            companyID: company.id, gateway: .generic, messageID: message.id, from: from, to: message.to, text: message.text,
             receivedAt: receivedAt
         ), company: company, context: context)
         struct Answer: Encodable {
@@ -130,7 +130,7 @@ struct InboundController: Sendable {
             // STOP takes the company's scope (revoke-all companies stop everything); STOPALL always does.
             let scope = asked == .all ? .all : company.optOutScope
             decision = InboundDecision(action: .optOut, scope: scope, reply: confirmation(scope: scope, company: company, language: language))
-        case .unclearOptOut where company.inboundPolicy == "apply":
+        case .unclearOptOut where company.inboundPolicy == .apply:
             decision = InboundDecision(action: .optOut, scope: company.optOutScope, reply: confirmation(scope: company.optOutScope, company: company, language: language))
         case .unclearOptOut:
             decision = InboundDecision(

@@ -1,0 +1,10 @@
+import Foundation
+import StoplinkCore
+
+/// Answers kept for `Idempotency-Key` replays.
+public protocol IdempotencyStore: Sendable {
+    func idempotentAnswer(companyID: String, key: String) async throws -> IdempotentAnswer?
+    /// Saves an answer once per (company, key): true for the one caller whose answer was saved,
+    /// false for every other, also when they race; the first saved answer is never replaced.
+    func saveIdempotentAnswer(companyID: String, key: String, answer: IdempotentAnswer, at: Date) async throws -> Bool
+}

@@ -1,0 +1,10 @@
+import Foundation
+import StoplinkCore
+
+/// Opt-outs made elsewhere, loaded in bulk.
+public protocol ImportStore: Sendable {
+    /// Adds the rows' opt-outs in one transaction (source `import`). A number already opted out
+    /// at least as widely is counted as `already` and never changed: an import never narrows an
+    /// opt-out and never opts anyone back in.
+    func importOptOuts(companyID: String, rows: [ImportRow], scope: OptOutScope) async throws -> ImportCounts
+}

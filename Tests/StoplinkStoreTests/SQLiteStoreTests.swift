@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+import StoplinkCore
+import Testing
+@testable import StoplinkStore
+
+/// What only SQLite has: the file, its migrations and its schema guards. Everything a caller
+/// relies on is in the contract suite.
+@Suite("SQLite store (file, migrations, schema guards)")
+struct SQLiteStoreTests {
+    /// Runs `body` with a fresh folder for one database file, removed afterwards.
+    func withDirectory<Result>(_ body: (TemporaryDirectory) async throws -> Result) async throws -> Result {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        return try await body(directory)
+    }
+
+    static func schema(of store: SQLiteStore) async throws -> [String] {
+        try await store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+        }
+    }
+
+    @Test("a new file is migrated on open and answers a ping")
+    func freshFile() async throws {
+        try await withDirectory { directory in
+            let store = try SQLiteStore.open(path: directory.databasePath)
+
+            #expect(FileManager.default.fileExists(atPath: directory.databasePath))
+            #expect(try await store.isMigrated())
+            try await store.ping()
+            #expect(try await store.companyCount() == 0)
+        }
+    }
+
+    @Test("an opt-out survives closing and reopening the file")
+    func reopenKeepsOptOut() async throws {
+        try await withDirectory { directory in
+            let number = try Sample.phone("+31612345678")
+            let companyID: String
+            do {
+                let store = try SQLiteStore.open(path: directory.databasePath)
+                let (company, campaign) = try await store.acmeWithCampaign()
+                _ = try await store.recordOptOut(Sample.optOut(company, number, campaign: campaign))
+                _ = try await store.setting("signing-secret", orInsert: { "kept" })
+                companyID = company.id
+            }
+
+            let reopened = try SQLiteStore.open(path: directory.databasePath)
+
+            let suppression = try await reopened.suppression(companyID: companyID, phone: number)
+            #expect(suppression?.scope == .marketing)
+            #expect(suppression?.campaignRef == "spring-sale")
+            #expect(try await reopened.history(companyID: companyID, phone: number).count == 1)
+            #expect(try await reopened.setting("signing-secret", orInsert: { "new" }) == "kept")
+        }
+    }
+
+    @Test("opening a migrated file again runs no migration twice and keeps the data")
+    func migrationIsIdempotent() async throws {
+        try await withDirectory { directory in
+            let schemaBefore: [String]
+            do {
+                let store = try SQLiteStore.open(path: directory.databasePath)
+                _ = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: "nl", at: Sample.now)
+                schemaBefore = try await Self.schema(of: store)
+            }
+
+            let reopened = try SQLiteStore.open(path: directory.databasePath)
+            let again = try SQLiteStore.open(path: directory.databasePath)
+
+            #expect(try await reopened.isMigrated())
+            #expect(try await again.companyCount() == 1)
+            #expect(try await Self.schema(of: again) == schemaBefore)
+            let applied = try await reopened.writer.read { db in
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            }
+            #expect(applied.sorted() == SQLiteMigrations.migrator.migrations.sorted())
+            #expect(applied.contains("001-recipient-flow"))
+        }
+    }
+
+    @Test("a file migrated by a newer build is refused with a message that says so")
+    func newerSchemaIsRefused() async throws {
+        try await withDirectory { directory in
+            var newer = SQLiteMigrations.migrator
+            newer.registerMigration("999-from-the-future") { db in try db.execute(sql: "CREATE TABLE future (id INTEGER)") }
+            try newer.migrate(DatabaseQueue(path: directory.databasePath))
+
+            let error = #expect(throws: StoreError.self) { try SQLiteStore.open(path: directory.databasePath) }
+
+            #expect(error == .schemaIsNewer(unknownMigrations: ["999-from-the-future"]))
+            #expect(error?.description.contains("newer than this stoplink") == true)
+        }
+    }
+
+    @Test("the database refuses unknown enum values and malformed event types", arguments: [
+        "UPDATE companies SET opt_out_scope = 'some'",
+        "UPDATE companies SET inbound_policy = 'maybe'",
+        "UPDATE campaigns SET purpose = 'spam'",
+        "UPDATE consent_events SET action = 'opt_sideways'",
+        "UPDATE consent_events SET scope = 'most'",
+        "UPDATE consent_events SET source = 'rumour'",
+        "UPDATE suppressions SET scope = 'most'",
+        "UPDATE suppressions SET source = 'rumour'",
+        "UPDATE visits SET kind = 'ghost'",
+        "UPDATE webhook_deliveries SET status = 'lost'",
+        "UPDATE webhook_endpoints SET event_types = 'not json'",
+        "UPDATE webhook_endpoints SET event_types = '{\"a\": 1}'",
+        "UPDATE webhook_endpoints SET event_types = '[\"optout.exploded\"]'",
+        "UPDATE inbound_messages SET gateway = 'pigeon'",
+        "UPDATE inbound_messages SET action = 'shrug'",
+        "UPDATE inbound_messages SET scope = 'most'",
+        "UPDATE inbound_messages SET status = 'lost'",
+    ])
+    func badValuesAreRefused(update: String) async throws {
+        try await withDirectory { directory in
+            let store = try SQLiteStore.open(path: directory.databasePath)
+            try await Self.oneOfEverything(in: store)
+
+            await #expect(throws: DatabaseError.self) {
+                try await store.writer.write { db in try db.execute(sql: update) }
+            }
+        }
+    }
+
+    @Test("every enum column still takes its known values")
+    func knownValuesPass() async throws {
+        try await withDirectory { directory in
+            let store = try SQLiteStore.open(path: directory.databasePath)
+            try await Self.oneOfEverything(in: store)
+
+            try await store.writer.write { db in
+                try db.execute(sql: """
+                    UPDATE companies SET opt_out_scope = 'all', inbound_policy = 'apply';
+                    UPDATE campaigns SET purpose = 'transactional';
+                    UPDATE consent_events SET source = 'dashboard';
+                    UPDATE webhook_endpoints SET event_types = '["optout.created", "optout.revoked"]';
+                    UPDATE webhook_deliveries SET status = 'succeeded';
+                    UPDATE inbound_messages SET gateway = 'generic', status = 'dismissed', action = 'ignored';
+                    """)
+            }
+
+            #expect(try await store.companyCount() == 1)
+        }
+    }
+
+    @Test("a row decoder throws on a value it does not know instead of guessing")
+    func decodersThrow() throws {
+        let suppression = Row([
+            "company_id": "co_x", "phone": "+31612345678", "scope": "most", "since": 0, "source": "link", "campaign_ref": nil,
+        ])
+        let endpoint = Row([
+            "id": "we_x", "company_id": "co_x", "url": "https://a.example", "description": "", "event_types": "not json",
+            "enabled": true, "disabled_reason": nil, "secret": "whsec_x", "previous_secret": nil, "previous_secret_until": nil,
+            "created_at": 0,
+        ])
+        let campaign = Row(["id": 1, "company_id": "co_x", "ref": "r", "name": "n", "purpose": "spam", "created_at": 0])
+
+        #expect(throws: StoreError.unknownStoredValue(column: "suppressions.scope", value: "most")) { try SQLiteStore.suppression(suppression) }
+        #expect(throws: StoreError.unknownStoredValue(column: "webhook_endpoints.event_types", value: "not json")) {
+            try SQLiteStore.endpoint(endpoint)
+        }
+        #expect(throws: StoreError.unknownStoredValue(column: "campaigns.purpose", value: "spam")) { try SQLiteStore.campaign(campaign) }
+    }
+
+    /// A row in every table that has an enum column.
+    static func oneOfEverything(in store: SQLiteStore) async throws {
+        let (company, campaign) = try await store.acmeWithCampaign()
+        let links = try await store.issueLinks(campaign: campaign, phones: [Sample.phone(1)], codeLength: 10, at: Sample.now)
+        try await store.recordVisits([Visit(linkID: links[0].id, kind: .human, visitor: "v", at: Sample.now)])
+        _ = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+        _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1), campaign: campaign))
+        _ = try await store.processInbound(
+            InboundMessage(companyID: company.id, gateway: .twilio, messageID: "SM1", from: try Sample.phone(2), to: "36111", text: "STOP", receivedAt: Sample.now),
+            decision: InboundDecision(action: .optOut, reply: "out")
+        )
+    }
+}

@@ -2,39 +2,8 @@ import Foundation
 import GRDB
 import StoplinkCore
 
+/// `WebhookStore` on SQLite: endpoints, deliveries and their claims.
 extension SQLiteStore {
-    // MARK: Feed
-
-    public func feedHead(companyID: String) async throws -> Int64 {
-        try await writer.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM consent_events WHERE company_id = ?", arguments: [companyID]) ?? 0
-        }
-    }
-
-    public func events(companyID: String, after: Int64, upTo: Int64, limit: Int) async throws -> [ConsentEvent] {
-        try await writer.read { db in
-            try Self.events(
-                db, where: "e.company_id = ? AND e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ?",
-                [companyID, after, upTo, limit], ordered: false
-            )
-        }
-    }
-
-    public func suppressions(companyID: String, afterPhone: String?, limit: Int) async throws -> [Suppression] {
-        try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT s.*, c.ref AS campaign_ref FROM suppressions s LEFT JOIN campaigns c ON c.id = s.campaign_id
-                    WHERE s.company_id = ? AND s.phone > ? ORDER BY s.phone LIMIT ?
-                    """,
-                arguments: [companyID, afterPhone ?? "", limit]
-            ).map(Self.suppression)
-        }
-    }
-
-    // MARK: Endpoints
-
     /// Writes one pending delivery of event `seq` per enabled endpoint that wants its type;
     /// called inside the transaction that writes the event.
     static func enqueueDeliveries(_ db: Database, companyID: String, seq: Int64, action: ConsentAction, at: Date) throws {
@@ -132,8 +101,6 @@ extension SQLiteStore {
             createdAt: Millis.date(row["created_at"])
         )
     }
-
-    // MARK: Deliveries
 
     public func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery] {
         try await writer.read { db in

@@ -16,3 +16,9 @@ public protocol ConsentStore: Sendable {
     /// The current state of each number, in input order, read from one snapshot.
     func check(companyID: String, phones: [PhoneNumber]) async throws -> [CheckResult]
 }
+
+/// A number's answer to "may I send this?".
+public struct CheckResult: Equatable, Sendable {
+    public var phone: PhoneNumber
+    public var suppression: Suppression?
+}

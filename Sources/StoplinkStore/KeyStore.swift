@@ -14,3 +14,14 @@ public protocol KeyStore: Sendable {
     func revokeKey(prefix: String, companyID: String?, at: Date) async throws -> StoredAPIKey?
     func touchKey(prefix: String, at: Date) async throws
 }
+
+/// A stored API key; the key itself is never stored, only its hash.
+public struct StoredAPIKey: Equatable, Sendable {
+    public var prefix: String
+    public var companyID: String
+    public var hash: String
+    public var name: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+}

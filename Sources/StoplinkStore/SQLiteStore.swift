@@ -42,6 +42,11 @@ public struct SQLiteStore: Store {
     /// SQLite runs inside the process: nothing to run beside it.
     public var services: [any Service] { [] }
 
+    /// Closes the file's connections; the store must not be used afterwards.
+    public func close() throws {
+        try writer.close()
+    }
+
     public func ping() async throws {
         _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

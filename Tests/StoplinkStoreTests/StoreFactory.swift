@@ -17,7 +17,9 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     static let sqliteFile = StoreFactory(name: "SQLite file") {
         let directory = try TemporaryDirectory()
         do {
-            return (try SQLiteStore.open(path: directory.databasePath), directory.remove)
+            let store = try SQLiteStore.open(path: directory.databasePath)
+            // Closed first, so no connection writes its -wal or -shm file back into the folder.
+            return (store, { try? store.close(); directory.remove() })
         } catch {
             directory.remove()
             throw error

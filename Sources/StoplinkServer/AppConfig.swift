@@ -77,6 +77,11 @@ public struct AppConfig: Sendable {
 
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var problems: [String]
+
+    public init(problems: [String]) {
+        self.problems = problems
+    }
+
     public var description: String {
         "Stoplink cannot start:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
     }

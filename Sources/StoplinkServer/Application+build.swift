@@ -28,14 +28,8 @@ public struct AppDependencies: Sendable {
         self.secret = secret
     }
 
-    /// Opens the configured database (running its migrations) and loads the templates.
-    public static func make(config: AppConfig, clock: any WallClock = SystemClock(), logger: Logger) async throws -> AppDependencies {
-        let problems = config.problems()
-        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
-        let store = try openStore(config.database)
-        return try await make(config: config, store: store, clock: clock, logger: logger)
-    }
-
+    /// Loads the templates and the signing secret; `store` is opened (and its services run) by
+    /// the caller for as long as the application runs.
     public static func make(config: AppConfig, store: any Store, clock: any WallClock, logger: Logger) async throws -> AppDependencies {
         let renderer = try await PageRenderer(resourcesDirectory: config.resourcesDirectory)
         let secret: String
@@ -54,18 +48,14 @@ public struct AppDependencies: Sendable {
     }
 }
 
-/// Opens the store a database URL names (`sqlite:PATH`).
+/// Opens the store a database URL names (`sqlite:PATH`), migrating a SQLite file (one process
+/// owns it). Callers run the store's `services` while they use it (see `withStore` in the CLI).
 public func openStore(_ database: String) throws -> any Store {
     guard let path = AppConfig.sqlitePath(database) else { throw StoreError.unsupportedDatabase(database) }
     return try SQLiteStore.open(path: path)
 }
 
 /// The whole service: HTTP server plus its background services.
-public func buildApplication(config: AppConfig, logger: Logger) async throws -> some ApplicationProtocol {
-    let dependencies = try await AppDependencies.make(config: config, logger: logger)
-    return buildApplication(config: config, dependencies: dependencies, logger: logger, onServerRunning: { _ in })
-}
-
 public func buildApplication(
     config: AppConfig, dependencies: AppDependencies, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }

@@ -16,7 +16,7 @@ public struct Company: Equatable, Sendable {
     public var helpText: [String: String] = [:]
     /// Overrides of the STOP confirmation per language.
     public var confirmationText: [String: String] = [:]
-    /// `apply` or `review`: what happens to a reply that mentions STOP among other words.
+    /// What happens to a reply that mentions STOP among other words.
     public var inboundPolicy: InboundPolicy = .review
     /// Write-only in the API: verifies Twilio's signatures.
     public var twilioAuthToken: String?

@@ -174,6 +174,53 @@ enum SQLiteMigrations {
         migrator.registerMigration("005-message-rules") { db in
             try db.execute(sql: "ALTER TABLE companies ADD COLUMN message_rules TEXT NOT NULL DEFAULT '{}'")
         }
+        migrator.registerMigration("006-delivery-claims") { db in
+            // Set while a dispatcher holds a delivery, so that two never send it at once.
+            try db.execute(sql: "ALTER TABLE webhook_deliveries ADD COLUMN claimed_until INTEGER")
+        }
+        migrator.registerMigration("007-known-values") { db in
+            // SQLite cannot add a CHECK to an existing column; triggers refuse the same rows
+            // without copying the ledger into rebuilt tables.
+            for (table, column, allowed) in [
+                ("companies", "opt_out_scope", "'marketing', 'all'"),
+                ("companies", "inbound_policy", "'apply', 'review'"),
+                ("campaigns", "purpose", "'marketing', 'informational', 'transactional'"),
+                ("consent_events", "action", "'opt_out', 'opt_in'"),
+                ("consent_events", "scope", "'marketing', 'all'"),
+                ("consent_events", "source", "'link', 'keyword', 'api', 'import', 'dashboard'"),
+                ("suppressions", "scope", "'marketing', 'all'"),
+                ("suppressions", "source", "'link', 'keyword', 'api', 'import', 'dashboard'"),
+                ("visits", "kind", "'human', 'bot'"),
+                ("webhook_deliveries", "status", "'pending', 'succeeded', 'failed'"),
+                ("inbound_messages", "gateway", "'twilio', 'generic'"),
+                ("inbound_messages", "action", "'opt_out', 'opt_in', 'help', 'review', 'ignored'"),
+                ("inbound_messages", "scope", "'marketing', 'all'"),
+                ("inbound_messages", "status", "'done', 'review', 'applied', 'dismissed'"),
+            ] {
+                try Self.refuse(table: table, column: column, unless: "NEW.\(column) IN (\(allowed))", in: db)
+            }
+            try Self.refuse(
+                table: "webhook_endpoints", column: "event_types",
+                unless: """
+                    json_valid(NEW.event_types) AND json_type(NEW.event_types) = 'array'
+                    AND NOT EXISTS (SELECT 1 FROM json_each(NEW.event_types)
+                                    WHERE value NOT IN ('optout.created', 'optout.revoked') OR type != 'text')
+                    """,
+                in: db
+            )
+        }
         return migrator
+    }
+
+    /// Two triggers that abort an insert or update of `table.column` unless `condition` holds.
+    private static func refuse(table: String, column: String, unless condition: String, in db: Database) throws {
+        for event in ["INSERT", "UPDATE OF \(column)"] {
+            let name = "\(table)_\(column)_known_\(event.hasPrefix("INSERT") ? "on_insert" : "on_update")"
+            try db.execute(sql: """
+                CREATE TRIGGER \(name) BEFORE \(event) ON \(table)
+                WHEN NOT (\(condition))
+                BEGIN SELECT RAISE(ABORT, 'unknown value in \(table).\(column)'); END
+                """)
+        }
     }
 }

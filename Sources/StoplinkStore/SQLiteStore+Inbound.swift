@@ -38,7 +38,7 @@ extension SQLiteStore {
     }
 
     public func rotateInboundSecret(companyID: String) async throws -> String {
-        let secret = Self.newSecret()
+        let secret = Identifiers.webhookSecret()
         try await writer.write { db in
             try db.execute(sql: "UPDATE companies SET inbound_secret = ? WHERE id = ?", arguments: [secret, companyID])
         }
@@ -57,45 +57,44 @@ extension SQLiteStore {
         try await writer.write { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT id, action, reply FROM inbound_messages WHERE company_id = ? AND gateway = ? AND message_id = ?",
-                arguments: [message.companyID, message.gateway, message.messageID]
+                arguments: [message.companyID, message.gateway.rawValue, message.messageID]
             ) {
-                return InboundRecord(id: row["id"], action: InboundAction(rawValue: row["action"]) ?? .ignored, reply: row["reply"], replayed: true)
+                return InboundRecord(
+                    id: row["id"], action: try Self.decode(InboundAction.self, row["action"], column: "inbound_messages.action"),
+                    reply: row["reply"], replayed: true
+                )
             }
             var action = decision.action
             var reply = decision.reply
-            var status = "done"
+            var status = InboundMessageStatus.done
             let latest = try Row.fetchOne(
                 db, sql: "SELECT action, occurred_at FROM consent_events WHERE company_id = ? AND phone = ? ORDER BY seq DESC LIMIT 1",
                 arguments: [message.companyID, message.from.e164]
-            )
-            let newerThanMessage = { (kind: ConsentAction) -> Bool in
-                guard let latest, latest["action"] == kind.rawValue else { return false }
-                return Millis.date(latest["occurred_at"]) > message.receivedAt
+            ).map { LatestConsent(action: try Self.decode(ConsentAction.self, $0["action"], column: "consent_events.action"),
+                                  occurredAt: Millis.date($0["occurred_at"])) }
+            let keyword: ConsentAction? = switch action {
+            case .optOut: .optOut
+            case .optIn: .optIn
+            case .help, .review, .ignored: nil
+            }
+            if let keyword, LedgerRules.keyword(keyword, sentAt: message.receivedAt, latest: latest) == .supersededByLaterChange {
+                // A STOP sent before the number's latest START arrives late (or the reverse): the later one stands.
+                action = .ignored
+                reply = nil
             }
             switch action {
             case .optOut:
-                if newerThanMessage(.optIn) {
-                    // A STOP sent before the number's latest START arrives late: the START stands.
-                    action = .ignored
-                    reply = nil
-                } else {
-                    _ = try Self.recordOptOut(db, OptOutRequest(
-                        companyID: message.companyID, phone: message.from, scope: decision.scope, source: .keyword,
-                        rawText: message.text, occurredAt: message.receivedAt
-                    ))
-                }
+                _ = try Self.recordOptOut(db, OptOutRequest(
+                    companyID: message.companyID, phone: message.from, scope: decision.scope, source: .keyword,
+                    rawText: message.text, occurredAt: message.receivedAt
+                ))
             case .optIn:
-                if newerThanMessage(.optOut) {
-                    action = .ignored
-                    reply = nil
-                } else {
-                    _ = try Self.recordOptIn(
-                        db, companyID: message.companyID, phone: message.from, source: .keyword,
-                        evidence: "SMS reply \"\(message.text.prefix(160))\" (\(message.gateway) \(message.messageID))", at: message.receivedAt
-                    )
-                }
+                _ = try Self.recordOptIn(
+                    db, companyID: message.companyID, phone: message.from, source: .keyword,
+                    evidence: "SMS reply \"\(message.text.prefix(160))\" (\(message.gateway.rawValue) \(message.messageID))", at: message.receivedAt
+                )
             case .review:
-                status = "review"
+                status = .review
             case .help, .ignored:
                 break
             }
@@ -105,8 +104,8 @@ extension SQLiteStore {
                         (company_id, gateway, message_id, phone, to_number, text, received_at, action, scope, reply, status, review_deadline)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [message.companyID, message.gateway, message.messageID, message.from.e164, message.to, message.text,
-                            Millis.from(message.receivedAt), action.rawValue, decision.scope.rawValue, reply, status,
+                arguments: [message.companyID, message.gateway.rawValue, message.messageID, message.from.e164, message.to, message.text,
+                            Millis.from(message.receivedAt), action.rawValue, decision.scope.rawValue, reply, status.rawValue,
                             decision.reviewDeadline.map(Millis.from)]
             )
             return InboundRecord(id: db.lastInsertedRowID, action: action, reply: reply, replayed: false)
@@ -116,8 +115,8 @@ extension SQLiteStore {
     public func reviewQueue(companyID: String) async throws -> [ReviewItem] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM inbound_messages WHERE company_id = ? AND status = 'review' ORDER BY received_at, id",
-                arguments: [companyID]
+                db, sql: "SELECT * FROM inbound_messages WHERE company_id = ? AND status = ? ORDER BY received_at, id",
+                arguments: [companyID, InboundMessageStatus.review.rawValue]
             ).map(Self.reviewItem)
         }
     }
@@ -125,24 +124,25 @@ extension SQLiteStore {
     public func resolveReview(id: Int64, companyID: String, apply: Bool, at: Date) async throws -> ReviewItem? {
         try await writer.write { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM inbound_messages WHERE id = ? AND company_id = ? AND status = 'review'", arguments: [id, companyID]
+                db, sql: "SELECT * FROM inbound_messages WHERE id = ? AND company_id = ? AND status = ?",
+                arguments: [id, companyID, InboundMessageStatus.review.rawValue]
             ) else { return nil }
             let item = Self.reviewItem(row)
-            let laterOptIn = try Int64.fetchOne(
+            let latestOptIn = try Int64.fetchOne(
                 db,
-                sql: "SELECT 1 FROM consent_events WHERE company_id = ? AND phone = ? AND action = 'opt_in' AND occurred_at > ?",
-                arguments: [companyID, item.from.e164, Millis.from(item.receivedAt)]
-            ) != nil
+                sql: "SELECT MAX(occurred_at) FROM consent_events WHERE company_id = ? AND phone = ? AND action = 'opt_in'",
+                arguments: [companyID, item.from.e164]
+            ).map(Millis.date)
             // A START sent after the queued message stands: applying the old message changes nothing.
-            if apply && !laterOptIn {
+            if apply && LedgerRules.queuedOptOut(receivedAt: item.receivedAt, latestOptInAt: latestOptIn) == .record {
                 _ = try Self.recordOptOut(db, OptOutRequest(
-                    companyID: companyID, phone: item.from, scope: OptOutScope(rawValue: row["scope"]) ?? .marketing,
+                    companyID: companyID, phone: item.from, scope: try Self.decode(OptOutScope.self, row["scope"], column: "inbound_messages.scope"),
                     source: .keyword, rawText: item.text, occurredAt: item.receivedAt
                 ))
             }
             try db.execute(
                 sql: "UPDATE inbound_messages SET status = ?, action = ?, resolved_at = ? WHERE id = ?",
-                arguments: [apply ? "applied" : "dismissed", apply ? InboundAction.optOut.rawValue : InboundAction.ignored.rawValue,
+                arguments: [(apply ? InboundMessageStatus.applied : .dismissed).rawValue, apply ? InboundAction.optOut.rawValue : InboundAction.ignored.rawValue,
                             Millis.from(at), id]
             )
             return item

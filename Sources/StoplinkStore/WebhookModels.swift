@@ -42,6 +42,8 @@ public struct WebhookDelivery: Equatable, Sendable {
     public var lastError: String?
     public var createdAt: Date
     public var completedAt: Date?
+    /// Until when a dispatcher holds this delivery (see `WebhookStore.claimDueDeliveries`).
+    public var claimedUntil: Date? = nil
 
     /// `webhook-id`: the same for every attempt of this event.
     public var messageID: String { "evt_\(seq)" }

@@ -37,12 +37,13 @@ struct CompanyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.config()
-            let store = try openStore(config.database)
             let checked = settings.checked().normalised
-            let company = try await store.createCompany(
-                name: checked.name ?? name, defaultCountry: checked.defaultCountry ?? country,
-                defaultLanguage: checked.defaultLanguage ?? language, at: Date()
-            )
+            let company = try await withStore(config) { store in
+                try await store.createCompany(
+                    name: checked.name ?? name, defaultCountry: checked.defaultCountry ?? country,
+                    defaultLanguage: checked.defaultLanguage ?? language, at: Date()
+                )
+            }
             print(company.id)
         }
     }

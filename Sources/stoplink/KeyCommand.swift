@@ -19,9 +19,10 @@ struct KeyCommand: AsyncParsableCommand {
         var name = ""
 
         func run() async throws {
-            let store = try openStore(try options.config().database)
-            guard try await store.company(id: company) != nil else { throw ValidationError("no company with id \(company)") }
-            let (key, stored) = try await store.createKey(companyID: company, name: name, at: Date())
+            let (key, stored) = try await withStore(try options.config()) { store in
+                guard try await store.company(id: company) != nil else { throw ValidationError("no company with id \(company)") }
+                return try await store.createKey(companyID: company, name: name, at: Date())
+            }
             printError("created key \(stored.prefix)… for \(company); it is shown only once:")
             print(key)
         }
@@ -36,11 +37,11 @@ struct KeyCommand: AsyncParsableCommand {
         var prefix: String
 
         func run() async throws {
-            let store = try openStore(try options.config().database)
             let lookup = String(prefix.prefix(11))
-            guard let revoked = try await store.revokeKey(prefix: lookup, companyID: nil, at: Date()) else {
-                throw ValidationError("no key with prefix \(lookup)")
+            let found = try await withStore(try options.config()) { store in
+                try await store.revokeKey(prefix: lookup, companyID: nil, at: Date())
             }
+            guard let revoked = found else { throw ValidationError("no key with prefix \(lookup)") }
             print("revoked \(revoked.prefix) of \(revoked.companyID)")
         }
     }

@@ -28,53 +28,54 @@ struct LinksCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.config()
-            let store = try openStore(config.database)
-            guard let owner = try await store.company(id: company) else {
-                throw ValidationError("no company with id \(company)")
-            }
-            let target = try await campaignNamed(campaign, of: owner, in: store)
-            guard let input = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
-                throw ValidationError("cannot read \(file)")
-            }
-            var reader = RecipientCSVReader()
-            var batch: [(line: Int, phone: PhoneNumber)] = []
-            var rejected = 0
-            printLine("phone,code,url")
+            try await withStore(config) { store in
+                guard let owner = try await store.company(id: company) else {
+                    throw ValidationError("no company with id \(company)")
+                }
+                let target = try await campaignNamed(campaign, of: owner, in: store)
+                guard let input = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
+                    throw ValidationError("cannot read \(file)")
+                }
+                var reader = RecipientCSVReader()
+                var batch: [(line: Int, phone: PhoneNumber)] = []
+                var rejected = 0
+                printLine("phone,code,url")
 
-            func take(_ lines: [RecipientLine]) async throws {
-                for line in lines {
-                    do {
-                        batch.append((line.line, try PhoneNumber(parsing: line.phone, defaultRegion: owner.defaultCountry)))
-                    } catch {
-                        rejected += 1
-                        printError("line \(line.line): \(line.phone): \(error)")
+                func take(_ lines: [RecipientLine]) async throws {
+                    for line in lines {
+                        do {
+                            batch.append((line.line, try PhoneNumber(parsing: line.phone, defaultRegion: owner.defaultCountry)))
+                        } catch {
+                            rejected += 1
+                            printError("line \(line.line): \(line.phone): \(error)")
+                        }
+                        if batch.count >= RecipientCSVReader.batchSize { try await flush() }
                     }
-                    if batch.count >= RecipientCSVReader.batchSize { try await flush() }
                 }
-            }
-            func flush() async throws {
-                let links = try await store.issueLinks(
-                    campaign: target, phones: batch.map(\.phone), codeLength: config.codeLength, at: Date()
-                )
-                var out = ""
-                for link in links {
-                    out += CSVWriter.row([link.phone.e164, link.code, config.url(of: link.code)])
+                func flush() async throws {
+                    let links = try await store.issueLinks(
+                        campaign: target, phones: batch.map(\.phone), codeLength: config.codeLength, at: Date()
+                    )
+                    var out = ""
+                    for link in links {
+                        out += CSVWriter.row([link.phone.e164, link.code, config.url(of: link.code)])
+                    }
+                    FileHandle.standardOutput.write(Data(out.utf8))
+                    batch.removeAll(keepingCapacity: true)
                 }
-                FileHandle.standardOutput.write(Data(out.utf8))
-                batch.removeAll(keepingCapacity: true)
-            }
 
-            do {
-                while let chunk = try input.read(upToCount: 1 << 16), !chunk.isEmpty {
-                    try await take(reader.feed(chunk))
+                do {
+                    while let chunk = try input.read(upToCount: 1 << 16), !chunk.isEmpty {
+                        try await take(reader.feed(chunk))
+                    }
+                    try await take(reader.finish())
+                } catch let error as RecipientCSVError {
+                    try await flush()
+                    throw ValidationError("\(file): \(error)")
                 }
-                try await take(reader.finish())
-            } catch let error as RecipientCSVError {
                 try await flush()
-                throw ValidationError("\(file): \(error)")
+                if rejected > 0 { printError("\(rejected) line(s) could not be read") }
             }
-            try await flush()
-            if rejected > 0 { printError("\(rejected) line(s) could not be read") }
         }
 
         private func campaignNamed(_ ref: String, of company: Company, in store: any Store) async throws -> Campaign {

@@ -8,7 +8,8 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.config()
-        _ = try openStore(config.database)
+        // Opening a SQLite file migrates it, or refuses a schema newer than this build.
+        try await withStore(config) { _ in }
         print("database is up to date: \(config.database)")
     }
 }

@@ -20,15 +20,16 @@ struct NumberCommand: AsyncParsableCommand {
         var number: String
 
         func run() async throws {
-            let store = try openStore(try options.config().database)
-            guard try await store.company(id: company) != nil else { throw ValidationError("no company with id \(company)") }
-            guard let normalised = SMSNumber.normalise(number) else {
-                throw ValidationError("the number \(SMSNumber.formatHint), not '\(number)'")
+            try await withStore(try options.config()) { store in
+                guard try await store.company(id: company) != nil else { throw ValidationError("no company with id \(company)") }
+                guard let normalised = SMSNumber.normalise(number) else {
+                    throw ValidationError("the number \(SMSNumber.formatHint), not '\(number)'")
+                }
+                guard try await store.addNumber(companyID: company, number: normalised, at: Date()) else {
+                    throw ValidationError("\(normalised) already belongs to another company")
+                }
+                print(normalised)
             }
-            guard try await store.addNumber(companyID: company, number: normalised, at: Date()) else {
-                throw ValidationError("\(normalised) already belongs to another company")
-            }
-            print(normalised)
         }
     }
 }

@@ -42,19 +42,24 @@ struct Serve: AsyncParsableCommand {
         var config = try options.config(host: host, port: port, validate: false)
         let environment = ProcessInfo.processInfo.environment
         config.allowInsecureWebhooks = allowInsecureWebhooks || environment["STOPLINK_ALLOW_INSECURE_WEBHOOKS"] == "1"
-        let dependencies = try await AppDependencies.make(config: config, logger: logger)
-        let prepared = demo ? try await Demo.prepare(store: dependencies.store, config: config, clock: dependencies.clock) : nil
-        if demo && prepared == nil { printError("--demo: the database already holds other companies; no demo was created") }
-        let address = "http://\(config.host):\(config.port)"
-        let app = buildApplication(config: config, dependencies: dependencies, logger: logger) { _ in
-            // Written unbuffered, so a script reading the output sees the lines once the server is up.
-            printLine("Stoplink is listening on \(address)")
-            if let prepared {
-                printLine("Demo link: \(prepared.link)")
-                printLine("Demo API key: \(prepared.apiKey)")
+        // Every bad setting at once, before the database is touched.
+        let problems = config.problems()
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        try await withStore(config, logger: logger) { store in
+            let dependencies = try await AppDependencies.make(config: config, store: store, clock: SystemClock(), logger: logger)
+            let prepared = demo ? try await Demo.prepare(store: dependencies.store, config: config, clock: dependencies.clock) : nil
+            if demo && prepared == nil { printError("--demo: the database already holds other companies; no demo was created") }
+            let address = "http://\(config.host):\(config.port)"
+            let app = buildApplication(config: config, dependencies: dependencies, logger: logger) { _ in
+                // Written unbuffered, so a script reading the output sees the lines once the server is up.
+                printLine("Stoplink is listening on \(address)")
+                if let prepared {
+                    printLine("Demo link: \(prepared.link)")
+                    printLine("Demo API key: \(prepared.apiKey)")
+                }
             }
+            try await app.runService()
         }
-        try await app.runService()
     }
 }
 

@@ -1,6 +1,7 @@
 import csv
 import io
 import re
+import sqlite3
 
 from conftest import run
 
@@ -76,8 +77,29 @@ def test_links_issue_for_an_unknown_company_fails(database, tmp_path):
 def test_migrate_creates_the_schema(database):
     result = run("migrate", database=database)
 
+    with sqlite3.connect(database) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        migrations = [row[0] for row in db.execute("SELECT identifier FROM grdb_migrations ORDER BY identifier")]
     assert result.returncode == 0
-    assert database.exists()
+    assert {"companies", "campaigns", "links", "consent_events", "suppressions", "api_keys",
+            "webhook_endpoints", "webhook_deliveries", "inbound_messages", "settings"} <= tables
+    assert migrations[0] == "001-recipient-flow"
+    assert "007-known-values" in migrations
+    assert "database is up to date" in result.stdout
+
+
+def test_commands_refuse_a_database_from_a_newer_stoplink(database):
+    run("migrate", database=database)
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO grdb_migrations (identifier) VALUES ('999-from-the-future')")
+
+    served = run("serve", "--port", "1", database=database, check=False)
+    migrated = run("migrate", database=database, check=False)
+
+    for result in (served, migrated):
+        assert result.returncode != 0
+        assert "schema is newer than this stoplink" in result.stderr
+        assert "999-from-the-future" in result.stderr
 
 
 def test_key_create_prints_the_key_last_and_revoke_disables_it(database):

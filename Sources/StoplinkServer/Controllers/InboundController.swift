@@ -43,7 +43,7 @@ struct InboundController: Sendable {
             return twiml(nil, status: .badRequest)
         }
         let record = try await process(InboundMessage(
-            companyID: company.id, gateway: "twilio", messageID: messageID, from: from, to: fields["To"] ?? "",
+            companyID: company.id, gateway: .twilio, messageID: messageID, from: from, to: fields["To"] ?? "",
             text: fields["Body"] ?? "", receivedAt: clock.now()
         ), company: company, context: context)
         return twiml(record.reply)
@@ -96,7 +96,7 @@ struct InboundController: Sendable {
         }
         let receivedAt = message.receivedAt.flatMap(APIJSON.parseTimestamp).map { min($0, now) } ?? now
         let record = try await process(InboundMessage(
-            companyID: company.id, gateway: "generic", messageID: message.id, from: from, to: message.to, text: message.text,
+            companyID: company.id, gateway: .generic, messageID: message.id, from: from, to: message.to, text: message.text,
             receivedAt: receivedAt
         ), company: company, context: context)
         struct Answer: Encodable {

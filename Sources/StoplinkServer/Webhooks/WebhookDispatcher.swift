@@ -21,6 +21,8 @@ public final class WebhookDispatcher: Service, Sendable {
     static let endpointsPerRound = 32
     static let recordBatch = 100
     static let roundLimit: Duration = .seconds(10)
+    /// How long a claimed line stays ours: well past a round (10 s) plus one request (20 s).
+    static let claimLease: TimeInterval = 5 * 60
 
     /// One client for the life of the process: redirects are never followed.
     static let client = HTTPClient(
@@ -60,7 +62,9 @@ public final class WebhookDispatcher: Service, Sendable {
     public func runOnce() async -> Int {
         let due: [(WebhookEndpoint, [(WebhookDelivery, ConsentEvent)])]
         do {
-            due = try await store.dueDeliveries(at: clock.now(), perEndpoint: Self.batchPerEndpoint, endpoints: Self.endpointsPerRound)
+            due = try await store.claimDueDeliveries(
+                at: clock.now(), lease: Self.claimLease, perEndpoint: Self.batchPerEndpoint, endpoints: Self.endpointsPerRound
+            )
         } catch {
             logger.error("could not read pending webhook deliveries", metadata: ["error": "\(error)"])
             return 0
@@ -106,6 +110,12 @@ public final class WebhookDispatcher: Service, Sendable {
             }
         }
         _ = await record()
+        // What this round left (a slow receiver, a shutdown) goes back to the next one at once.
+        do {
+            try await store.releaseClaims(items.dropFirst(attempts).map(\.0))
+        } catch {
+            logger.error("could not release webhook deliveries", metadata: ["endpoint": "\(endpoint.id)", "error": "\(error)"])
+        }
         return attempts
     }
 

@@ -1,41 +1,9 @@
-import Crypto
 import Foundation
 import GRDB
 import StoplinkCore
 
+/// `WebhookStore` on SQLite: endpoints, deliveries and their claims.
 extension SQLiteStore {
-    // MARK: Feed
-
-    public func feedHead(companyID: String) async throws -> Int64 {
-        try await writer.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM consent_events WHERE company_id = ?", arguments: [companyID]) ?? 0
-        }
-    }
-
-    public func events(companyID: String, after: Int64, upTo: Int64, limit: Int) async throws -> [ConsentEvent] {
-        try await writer.read { db in
-            try Self.events(
-                db, where: "e.company_id = ? AND e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ?",
-                [companyID, after, upTo, limit], ordered: false
-            )
-        }
-    }
-
-    public func suppressions(companyID: String, afterPhone: String?, limit: Int) async throws -> [Suppression] {
-        try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT s.*, c.ref AS campaign_ref FROM suppressions s LEFT JOIN campaigns c ON c.id = s.campaign_id
-                    WHERE s.company_id = ? AND s.phone > ? ORDER BY s.phone LIMIT ?
-                    """,
-                arguments: [companyID, afterPhone ?? "", limit]
-            ).map(Self.suppression)
-        }
-    }
-
-    // MARK: Endpoints
-
     /// Writes one pending delivery of event `seq` per enabled endpoint that wants its type;
     /// called inside the transaction that writes the event.
     static func enqueueDeliveries(_ db: Database, companyID: String, seq: Int64, action: ConsentAction, at: Date) throws {
@@ -53,8 +21,8 @@ extension SQLiteStore {
         companyID: String, url: String, description: String, eventTypes: [String], at: Date
     ) async throws -> WebhookEndpoint {
         let endpoint = WebhookEndpoint(
-            id: "we_" + ShortCode.generate(length: 16), companyID: companyID, url: url, description: description,
-            eventTypes: eventTypes, enabled: true, disabledReason: nil, secret: Self.newSecret(), previousSecret: nil,
+            id: Identifiers.webhookEndpointID(), companyID: companyID, url: url, description: description,
+            eventTypes: eventTypes, enabled: true, disabledReason: nil, secret: Identifiers.webhookSecret(), previousSecret: nil,
             previousSecretUntil: nil, createdAt: at
         )
         let types = String(decoding: try JSONEncoder().encode(eventTypes), as: UTF8.self)
@@ -68,11 +36,6 @@ extension SQLiteStore {
             )
         }
         return endpoint
-    }
-
-    /// `whsec_` and base64 of 32 random bytes, as the Standard Webhooks specification has them.
-    static func newSecret() -> String {
-        "whsec_" + SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
     }
 
     public func endpoints(companyID: String) async throws -> [WebhookEndpoint] {
@@ -108,7 +71,7 @@ extension SQLiteStore {
                     UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = ?, secret = ?
                     WHERE id = ? AND company_id = ?
                     """,
-                arguments: [Millis.from(keepPreviousUntil), Self.newSecret(), id, companyID]
+                arguments: [Millis.from(keepPreviousUntil), Identifiers.webhookSecret(), id, companyID]
             )
             return try Self.endpoint(db, id: id, companyID: companyID)
         }
@@ -124,8 +87,13 @@ extension SQLiteStore {
         }
     }
 
-    static func endpoint(_ row: Row) -> WebhookEndpoint {
-        let types = (try? JSONDecoder().decode([String].self, from: Data((row["event_types"] as String? ?? "[]").utf8))) ?? []
+    static func endpoint(_ row: Row) throws -> WebhookEndpoint {
+        let stored: String = row["event_types"]
+        // A corrupt list must not read as "every type" (the empty list).
+        guard let types = try? JSONDecoder().decode([String].self, from: Data(stored.utf8)),
+              types.allSatisfy(WebhookEventType.all.contains) else {
+            throw StoreError.unknownStoredValue(column: "webhook_endpoints.event_types", value: stored)
+        }
         return WebhookEndpoint(
             id: row["id"], companyID: row["company_id"], url: row["url"], description: row["description"], eventTypes: types,
             enabled: row["enabled"], disabledReason: row["disabled_reason"], secret: row["secret"],
@@ -133,8 +101,6 @@ extension SQLiteStore {
             createdAt: Millis.date(row["created_at"])
         )
     }
-
-    // MARK: Deliveries
 
     public func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery] {
         try await writer.read { db in
@@ -148,7 +114,8 @@ extension SQLiteStore {
         try await writer.write { db in
             try db.execute(
                 sql: """
-                    UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, completed_at = NULL
+                    UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, completed_at = NULL,
+                        claimed_until = NULL
                     WHERE id = ? AND endpoint_id = ?
                     """,
                 arguments: [Millis.from(at), id, endpointID]
@@ -159,25 +126,28 @@ extension SQLiteStore {
         }
     }
 
-    public func dueDeliveries(
-        at now: Date, perEndpoint: Int, endpoints: Int
+    public func claimDueDeliveries(
+        at now: Date, lease: TimeInterval, perEndpoint: Int, endpoints: Int
     ) async throws -> [(WebhookEndpoint, [(WebhookDelivery, ConsentEvent)])] {
-        try await writer.read { db in
-            // The head of each enabled endpoint's queue, when it is due.
+        let nowMillis = Millis.from(now)
+        let leasedUntil = Millis.from(now.addingTimeInterval(lease))
+        return try await writer.write { db in
+            // The head of each enabled endpoint's queue, when it is due and nobody holds it.
             let heads = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT e.*, d.next_attempt_at AS head_due FROM webhook_endpoints e
+                    SELECT e.* FROM webhook_endpoints e
                     JOIN webhook_deliveries d ON d.id = (
                         SELECT MIN(id) FROM webhook_deliveries WHERE endpoint_id = e.id AND status = 'pending')
-                    WHERE e.enabled = 1 AND d.next_attempt_at <= ?
+                    WHERE e.enabled = 1 AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until <= ?)
                     LIMIT ?
                     """,
-                arguments: [Millis.from(now), endpoints]
+                arguments: [nowMillis, nowMillis, endpoints]
             )
+            let claim = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?")
             return try heads.map { row in
-                let endpoint = Self.endpoint(row)
-                let pending = try Row.fetchAll(
+                let endpoint = try Self.endpoint(row)
+                var pending = try Row.fetchAll(
                     db,
                     sql: """
                         SELECT d.* FROM webhook_deliveries d
@@ -185,12 +155,25 @@ extension SQLiteStore {
                         """,
                     arguments: [endpoint.id, perEndpoint]
                 ).map(Self.delivery)
+                for index in pending.indices {
+                    try claim.execute(arguments: [leasedUntil, pending[index].id])
+                    pending[index].claimedUntil = Millis.date(leasedUntil)
+                }
                 let events = try Self.events(
                     db, where: "e.seq IN (\(pending.map { String($0.seq) }.joined(separator: ",")))", [], ordered: true, cached: false
                 )
                 let bySeq = Dictionary(uniqueKeysWithValues: events.map { ($0.seq, $0) })
                 return (endpoint, pending.compactMap { delivery in bySeq[delivery.seq].map { (delivery, $0) } })
             }
+        }
+    }
+
+    public func releaseClaims(_ deliveries: [WebhookDelivery]) async throws {
+        let claimed = deliveries.compactMap { delivery in delivery.claimedUntil.map { (delivery.id, Millis.from($0)) } }
+        guard !claimed.isEmpty else { return }
+        try await writer.write { db in
+            let release = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET claimed_until = NULL WHERE id = ? AND claimed_until = ?")
+            for (id, until) in claimed { try release.execute(arguments: [id, until]) }
         }
     }
 
@@ -209,13 +192,13 @@ extension SQLiteStore {
         case .succeeded(let code):
             try db.cachedStatement(sql: """
                 UPDATE webhook_deliveries SET status = 'succeeded', attempts = attempts + 1, last_status_code = ?,
-                    last_error = NULL, next_attempt_at = NULL, completed_at = ? WHERE id = ?
+                    last_error = NULL, next_attempt_at = NULL, completed_at = ?, claimed_until = NULL WHERE id = ?
                 """).execute(arguments: [code, now, deliveryID])
         case .failed(let code, let error, let retryAt):
             try db.execute(
                 sql: """
                     UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status_code = ?, last_error = ?,
-                        next_attempt_at = ?, completed_at = ? WHERE id = ?
+                        next_attempt_at = ?, completed_at = ?, claimed_until = NULL WHERE id = ?
                     """,
                 arguments: [retryAt == nil ? "failed" : "pending", code, error, retryAt.map(Millis.from),
                             retryAt == nil ? now : nil, deliveryID]
@@ -225,7 +208,7 @@ extension SQLiteStore {
                 sql: """
                     UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, last_status_code = 410,
                         last_error = 'the endpoint answered 410 Gone and was disabled', next_attempt_at = NULL,
-                        completed_at = ? WHERE id = ?
+                        completed_at = ?, claimed_until = NULL WHERE id = ?
                     """,
                 arguments: [now, deliveryID]
             )
@@ -236,13 +219,14 @@ extension SQLiteStore {
         }
     }
 
-    static func delivery(_ row: Row) -> WebhookDelivery {
+    static func delivery(_ row: Row) throws -> WebhookDelivery {
         WebhookDelivery(
             id: row["id"], endpointID: row["endpoint_id"], seq: row["seq"],
-            status: DeliveryStatus(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
+            status: try decode(DeliveryStatus.self, row["status"], column: "webhook_deliveries.status"), attempts: row["attempts"],
             nextAttemptAt: (row["next_attempt_at"] as Int64?).map(Millis.date), lastStatusCode: row["last_status_code"],
             lastError: row["last_error"], createdAt: Millis.date(row["created_at"]),
-            completedAt: (row["completed_at"] as Int64?).map(Millis.date)
+            completedAt: (row["completed_at"] as Int64?).map(Millis.date),
+            claimedUntil: (row["claimed_until"] as Int64?).map(Millis.date)
         )
     }
 }

@@ -1,0 +1,24 @@
+import Foundation
+import StoplinkCore
+
+/// SMS numbers, inbound replies and the review queue.
+public protocol InboundStore: Sendable {
+    /// Adds an SMS number (E.164 or short-code digits); false when another company has it.
+    func addNumber(companyID: String, number: String, at: Date) async throws -> Bool
+    func numbers(companyID: String) async throws -> [String]
+    func deleteNumber(companyID: String, number: String) async throws -> Bool
+    func company(forNumber number: String) async throws -> Company?
+    /// Creates or replaces the company's inbound secret (`whsec_...`) and returns it.
+    func rotateInboundSecret(companyID: String) async throws -> String
+    func inboundSecret(companyID: String) async throws -> String?
+    /// Records the message and applies the decision in one transaction, once per (company,
+    /// gateway, message id): a replay, also one racing the first delivery, writes nothing and
+    /// gets the first record back with `replayed` set. An opt-out older than the number's
+    /// latest opt-in (or the reverse) changes nothing (`LedgerRules.keyword`).
+    func processInbound(_ message: InboundMessage, decision: InboundDecision) async throws -> InboundRecord
+    /// Messages waiting for a person, oldest first.
+    func reviewQueue(companyID: String) async throws -> [ReviewItem]
+    /// Applies (opt-out with source `keyword`) or dismisses a queued message; nil when none is
+    /// queued. An opt-in later than the message wins (`LedgerRules.queuedOptOut`).
+    func resolveReview(id: Int64, companyID: String, apply: Bool, at: Date) async throws -> ReviewItem?
+}

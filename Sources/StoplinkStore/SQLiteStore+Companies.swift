@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+import StoplinkCore
+
+/// `CompanyStore` on SQLite.
+extension SQLiteStore {
+    public func createCompany(name: String, defaultCountry: String, defaultLanguage: String, at: Date) async throws -> Company {
+        let company = Company(
+            id: Identifiers.companyID(), name: name, defaultCountry: defaultCountry.uppercased(),
+            defaultLanguage: defaultLanguage, optOutScope: .marketing, reasons: nil, pageText: [:], createdAt: at
+        )
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO companies (id, name, default_country, default_language, opt_out_scope, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [company.id, company.name, company.defaultCountry, company.defaultLanguage,
+                            company.optOutScope.rawValue, Millis.from(at)]
+            )
+        }
+        return company
+    }
+
+    public func company(id: String) async throws -> Company? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM companies WHERE id = ?", arguments: [id]).map(Self.company)
+        }
+    }
+
+    public func updateCompany(_ company: Company) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let reasons = try company.reasons.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let json = { (value: [String: String]) in String(decoding: try encoder.encode(value), as: UTF8.self) }
+        let arguments: StatementArguments = [
+            company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue, reasons,
+            try json(company.pageText), try json(company.helpText), try json(company.confirmationText),
+            company.inboundPolicy.rawValue, company.twilioAuthToken,
+            String(decoding: try encoder.encode(company.keywords), as: UTF8.self),
+            String(decoding: try encoder.encode(company.messageRules), as: UTF8.self), company.id,
+        ]
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE companies SET name = ?, default_country = ?, default_language = ?, opt_out_scope = ?,
+                        reasons = ?, page_text = ?, help_text = ?, confirmation_text = ?, inbound_policy = ?,
+                        twilio_auth_token = ?, keywords = ?, message_rules = ?
+                    WHERE id = ?
+                    """,
+                arguments: arguments
+            )
+            if db.changesCount == 0 { throw StoreError.companyNotFound(company.id) }
+        }
+    }
+
+    public func companyCount() async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM companies") ?? 0 }
+    }
+
+    static func company(_ row: Row) throws -> Company {
+        let decoder = JSONDecoder()
+        let reasons: [Reason]? = try (row["reasons"] as String?).map { try decoder.decode([Reason].self, from: Data($0.utf8)) }
+        let pageText = try decoder.decode([String: String].self, from: Data((row["page_text"] as String? ?? "{}").utf8))
+        return Company(
+            id: row["id"], name: row["name"], defaultCountry: row["default_country"],
+            defaultLanguage: row["default_language"],
+            optOutScope: try decode(OptOutScope.self, row["opt_out_scope"], column: "companies.opt_out_scope"),
+            reasons: reasons, pageText: pageText,
+            helpText: try decoder.decode([String: String].self, from: Data((row["help_text"] as String? ?? "{}").utf8)),
+            confirmationText: try decoder.decode([String: String].self, from: Data((row["confirmation_text"] as String? ?? "{}").utf8)),
+            inboundPolicy: try decode(InboundPolicy.self, row["inbound_policy"], column: "companies.inbound_policy"),
+            twilioAuthToken: row["twilio_auth_token"],
+            keywords: try decoder.decode([String: [String]].self, from: Data((row["keywords"] as String? ?? "{}").utf8)),
+            messageRules: try decoder.decode(MessageRules.self, from: Data((row["message_rules"] as String? ?? "{}").utf8)),
+            createdAt: Millis.date(row["created_at"])
+        )
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+import StoplinkCore
+
+/// `ConsentStore` on SQLite: the ledger rows, the suppressions, and the row decoders for both.
+extension SQLiteStore {
+    public func recordOptOut(_ request: OptOutRequest) async throws -> OptOutOutcome {
+        try await writer.write { db in try Self.recordOptOut(db, request) }
+    }
+
+    /// The opt-out's ledger row, deliveries and suppression, inside the caller's transaction.
+    static func recordOptOut(_ db: Database, _ request: OptOutRequest) throws -> OptOutOutcome {
+        do {
+            let current = try Self.suppression(db, companyID: request.companyID, phone: request.phone)
+            if let current, LedgerRules.optOut(request.scope, over: current.scope) != .record {
+                return .alreadyOptedOut(current)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO consent_events
+                        (company_id, action, phone, scope, source, campaign_id, reason, reason_text, raw_text, occurred_at)
+                    VALUES (?, 'opt_out', ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [request.companyID, request.phone.e164, request.scope.rawValue, request.source.rawValue,
+                            request.campaignID, request.reason, request.reasonText, request.rawText,
+                            Millis.from(request.occurredAt)]
+            )
+            let seq = db.lastInsertedRowID
+            try Self.enqueueDeliveries(db, companyID: request.companyID, seq: seq, action: .optOut, at: request.occurredAt)
+            try db.execute(
+                sql: """
+                    INSERT INTO suppressions (company_id, phone, scope, since, source, campaign_id, last_seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (company_id, phone) DO UPDATE SET
+                        scope = excluded.scope, since = excluded.since, source = excluded.source,
+                        campaign_id = excluded.campaign_id, last_seq = excluded.last_seq
+                    """,
+                arguments: [request.companyID, request.phone.e164, request.scope.rawValue,
+                            Millis.from(request.occurredAt), request.source.rawValue, request.campaignID, seq]
+            )
+            guard let event = try Self.events(db, where: "seq = ?", [seq]).first else {
+                throw DatabaseError(message: "consent event \(seq) vanished inside its own transaction")
+            }
+            return .recorded(event)
+        }
+    }
+
+    public func suppression(companyID: String, phone: PhoneNumber) async throws -> Suppression? {
+        try await writer.read { db in try Self.suppression(db, companyID: companyID, phone: phone) }
+    }
+
+    public func history(companyID: String, phone: PhoneNumber) async throws -> [ConsentEvent] {
+        try await writer.read { db in
+            try Self.events(db, where: "e.company_id = ? AND e.phone = ?", [companyID, phone.e164])
+        }
+    }
+
+    static let suppressionSQL = """
+        SELECT s.*, c.ref AS campaign_ref FROM suppressions s
+        LEFT JOIN campaigns c ON c.id = s.campaign_id
+        WHERE s.company_id = ? AND s.phone = ?
+        """
+
+    static func suppression(_ db: Database, companyID: String, phone: PhoneNumber) throws -> Suppression? {
+        try Row.fetchOne(db.cachedStatement(sql: suppressionSQL), arguments: [companyID, phone.e164]).map(suppression)
+    }
+
+    static func suppression(_ row: Row) throws -> Suppression {
+        Suppression(
+            companyID: row["company_id"], phone: PhoneNumber(trustedE164: row["phone"]),
+            scope: try decode(OptOutScope.self, row["scope"], column: "suppressions.scope"), since: Millis.date(row["since"]),
+            source: try decode(ConsentSource.self, row["source"], column: "suppressions.source"), campaignRef: row["campaign_ref"]
+        )
+    }
+
+    /// Events matching `condition`; `ordered` adds `ORDER BY seq` (a condition may bring its own).
+    /// `cached`: keep the prepared statement (for fixed SQL); conditions that embed values, such
+    /// as an `IN (...)` list, must not be cached or the cache grows without end.
+    static func events(
+        _ db: Database, where condition: String, _ arguments: StatementArguments, ordered: Bool = true, cached: Bool = true
+    ) throws -> [ConsentEvent] {
+        // Columns by position, not by name: a feed export decodes millions of rows, and a name
+        // lookup costs a lowercased copy of the name each time.
+        let sql = """
+            SELECT e.seq, e.company_id, e.action, e.phone, e.scope, e.source, c.ref, e.reason, e.reason_text,
+                   e.evidence, e.occurred_at
+            FROM consent_events e LEFT JOIN campaigns c ON c.id = e.campaign_id
+            WHERE \(condition)\(ordered ? " ORDER BY e.seq" : "")
+            """
+        let statement = cached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        var events: [ConsentEvent] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            events.append(ConsentEvent(
+                seq: row[0], companyID: row[1], action: try decode(ConsentAction.self, row[2], column: "consent_events.action"),
+                phone: PhoneNumber(trustedE164: row[3]), scope: try decode(OptOutScope.self, row[4], column: "consent_events.scope"),
+                source: try decode(ConsentSource.self, row[5], column: "consent_events.source"), campaignRef: row[6], reason: row[7], reasonText: row[8],
+                evidence: row[9], occurredAt: Millis.date(row[10])
+            ))
+        }
+        return events
+    }
+
+    public func check(companyID: String, phones: [PhoneNumber]) async throws -> [CheckResult] {
+        try await writer.read { db in
+            let statement = try db.cachedStatement(sql: Self.suppressionSQL)
+            return try phones.map { phone in
+                CheckResult(
+                    phone: phone,
+                    suppression: try Row.fetchOne(statement, arguments: [companyID, phone.e164]).map { try Self.suppression($0) }
+                )
+            }
+        }
+    }
+
+    public func recordOptIn(
+        companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, at: Date
+    ) async throws -> ConsentEvent? {
+        try await writer.write { db in try Self.recordOptIn(db, companyID: companyID, phone: phone, source: source, evidence: evidence, at: at) }
+    }
+
+    /// The opt-in's ledger row and deliveries, and the suppression removed, in the caller's transaction.
+    static func recordOptIn(
+        _ db: Database, companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, at: Date
+    ) throws -> ConsentEvent? {
+        do {
+            let current = try Self.suppression(db, companyID: companyID, phone: phone)
+            guard let current, LedgerRules.optIn(over: current.scope) == .record else { return nil }
+            try db.execute(
+                sql: """
+                    INSERT INTO consent_events (company_id, action, phone, scope, source, evidence, occurred_at)
+                    VALUES (?, 'opt_in', ?, ?, ?, ?, ?)
+                    """,
+                arguments: [companyID, phone.e164, current.scope.rawValue, source.rawValue, evidence, Millis.from(at)]
+            )
+            let seq = db.lastInsertedRowID
+            try Self.enqueueDeliveries(db, companyID: companyID, seq: seq, action: .optIn, at: at)
+            try db.execute(sql: "DELETE FROM suppressions WHERE company_id = ? AND phone = ?", arguments: [companyID, phone.e164])
+            return try Self.events(db, where: "e.seq = ?", [seq]).first
+        }
+    }
+}

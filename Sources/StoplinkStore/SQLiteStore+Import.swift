@@ -1,0 +1,38 @@
+import Foundation
+import GRDB
+import StoplinkCore
+
+/// `ImportStore` on SQLite.
+extension SQLiteStore {
+    public func importOptOuts(companyID: String, rows: [ImportRow], scope: OptOutScope) async throws -> ImportCounts {
+        try await writer.write { db in
+            let exists = try db.cachedStatement(sql: "SELECT scope FROM suppressions WHERE company_id = ? AND phone = ?")
+            let event = try db.cachedStatement(sql: """
+                INSERT INTO consent_events (company_id, action, phone, scope, source, reason, occurred_at)
+                VALUES (?, 'opt_out', ?, ?, 'import', ?, ?)
+                """)
+            let suppression = try db.cachedStatement(sql: """
+                INSERT INTO suppressions (company_id, phone, scope, since, source, last_seq) VALUES (?, ?, ?, ?, 'import', ?)
+                ON CONFLICT (company_id, phone) DO UPDATE SET
+                    scope = excluded.scope, since = excluded.since, source = excluded.source, campaign_id = NULL,
+                    last_seq = excluded.last_seq
+                """)
+            var counts = ImportCounts(added: 0, already: 0)
+            for row in rows {
+                let current = try String.fetchOne(exists, arguments: [companyID, row.phone.e164])
+                    .map { try Self.decode(OptOutScope.self, $0, column: "suppressions.scope") }
+                if LedgerRules.importedOptOut(scope, over: current) != .record {
+                    counts.already += 1
+                    continue
+                }
+                let when = Millis.from(row.optedOutAt)
+                try event.execute(arguments: [companyID, row.phone.e164, scope.rawValue, row.reason, when])
+                let seq = db.lastInsertedRowID
+                try Self.enqueueDeliveries(db, companyID: companyID, seq: seq, action: .optOut, at: row.optedOutAt)
+                try suppression.execute(arguments: [companyID, row.phone.e164, scope.rawValue, when, seq])
+                counts.added += 1
+            }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import GRDB
+import StoplinkCore
+
+/// `VisitStore` on SQLite.
+extension SQLiteStore {
+    public func recordVisits(_ visits: [Visit]) async throws {
+        guard !visits.isEmpty else { return }
+        try await writer.write { db in
+            let insert = try db.cachedStatement(sql: "INSERT INTO visits (link_id, kind, visitor, at) VALUES (?, ?, ?, ?)")
+            for visit in visits {
+                try insert.execute(arguments: [visit.linkID, visit.kind.rawValue, visit.visitor, Millis.from(visit.at)])
+            }
+        }
+    }
+
+    public func visitCounts(linkID: Int64) async throws -> VisitCounts {
+        try await writer.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FILTER (WHERE kind = 'human') AS human,
+                           COUNT(*) FILTER (WHERE kind = 'bot') AS bot,
+                           COUNT(DISTINCT visitor) FILTER (WHERE kind = 'human') AS unique_humans
+                    FROM visits WHERE link_id = ?
+                    """,
+                arguments: [linkID]
+            )
+            return VisitCounts(human: row?["human"] ?? 0, bot: row?["bot"] ?? 0, uniqueHumans: row?["unique_humans"] ?? 0)
+        }
+    }
+}

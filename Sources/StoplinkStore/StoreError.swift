@@ -1,0 +1,22 @@
+/// What a store reports that a caller may want to tell a user.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case companyNotFound(String)
+    case campaignExists(String)
+    case unsupportedDatabase(String)
+    /// A row holds a value this build does not know: the database was changed outside Stoplink.
+    case unknownStoredValue(column: String, value: String)
+    /// The database was migrated by a newer Stoplink: this build must not read or write it.
+    case schemaIsNewer(unknownMigrations: [String])
+
+    public var description: String {
+        switch self {
+        case .companyNotFound(let id): "no company with id \(id)"
+        case .campaignExists(let ref): "a campaign with ref \(ref) already exists"
+        case .unsupportedDatabase(let url): "unsupported database URL \(url): use sqlite:PATH"
+        case .unknownStoredValue(let column, let value): "the database holds an unknown value '\(value)' in \(column)"
+        case .schemaIsNewer(let unknown):
+            "the database schema is newer than this stoplink knows (migrations \(unknown.joined(separator: ", "))): "
+                + "run the newer stoplink that migrated it, or restore a backup"
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import Foundation
+import StoplinkCore
+
+/// Page views, written in batches.
+public protocol VisitStore: Sendable {
+    func recordVisits(_ visits: [Visit]) async throws
+    func visitCounts(linkID: Int64) async throws -> VisitCounts
+}

@@ -1,0 +1,37 @@
+import Foundation
+import StoplinkCore
+
+/// Webhook endpoints and their deliveries. A delivery is written in the transaction of its
+/// event, one per enabled endpoint that wants the event's type.
+///
+/// Deliveries are claimed, so that any number of dispatchers (threads or processes) share the
+/// work and never send one delivery twice at once: `claimDueDeliveries` hands an endpoint's
+/// line to one caller only and leases it until `at + lease`; recording an attempt releases that
+/// delivery. An endpoint whose oldest pending delivery is leased is skipped, which keeps each
+/// endpoint's deliveries in event order. A dispatcher that dies leaves its lease to run out, and
+/// the deliveries are claimed again after it.
+public protocol WebhookStore: Sendable {
+    /// Creates an endpoint with a new `we_` id and `whsec_` secret.
+    func createEndpoint(companyID: String, url: String, description: String, eventTypes: [String], at: Date) async throws -> WebhookEndpoint
+    func endpoints(companyID: String) async throws -> [WebhookEndpoint]
+    func endpoint(id: String, companyID: String) async throws -> WebhookEndpoint?
+    /// Deletes an endpoint and its deliveries; false when the company has no such endpoint.
+    func deleteEndpoint(id: String, companyID: String) async throws -> Bool
+    func rotateSecret(id: String, companyID: String, keepPreviousUntil: Date) async throws -> WebhookEndpoint?
+    func setEndpointEnabled(id: String, companyID: String, enabled: Bool, reason: String?) async throws -> WebhookEndpoint?
+    /// An endpoint's deliveries, newest first.
+    func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery]
+    /// Sends a delivery again from the first attempt (also one that failed or is claimed).
+    func retryDelivery(id: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery?
+    /// Claims, in one transaction, up to `endpoints` enabled endpoints whose oldest pending
+    /// delivery is due at `at` and not leased, each with up to `perEndpoint` of its oldest
+    /// pending deliveries and their events, leased until `at + lease`. No two callers get the
+    /// same delivery while its lease runs.
+    func claimDueDeliveries(at: Date, lease: TimeInterval, perEndpoint: Int, endpoints: Int) async throws
+        -> [(WebhookEndpoint, [(WebhookDelivery, ConsentEvent)])]
+    /// Gives back claimed deliveries that were not attempted, so the next round can take them;
+    /// a claim that has since run out and been taken by another caller is left alone.
+    func releaseClaims(_ deliveries: [WebhookDelivery]) async throws
+    /// Records attempts in one transaction, in order, and releases their claims.
+    func recordAttempts(_ attempts: [(deliveryID: Int64, endpointID: String, outcome: AttemptOutcome)], at: Date) async throws
+}

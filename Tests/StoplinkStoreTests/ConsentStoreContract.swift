@@ -1,0 +1,152 @@
+import Foundation
+import StoplinkCore
+import StoplinkStore
+import Testing
+
+@Suite("Store contract: consent ledger")
+struct ConsentStoreContract {
+    @Test("an opt-out writes one ledger row and the suppression", arguments: StoreFactory.all)
+    func recordOptOut(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, campaign) = try await store.acmeWithCampaign()
+            let number = try Sample.phone("+31612345678")
+
+            let outcome = try await store.recordOptOut(Sample.optOut(company, number, campaign: campaign))
+
+            let event = try #require(outcome.recorded)
+            #expect(event.action == .optOut)
+            #expect(event.phone == number)
+            #expect(event.scope == .marketing)
+            #expect(event.source == .link)
+            #expect(event.campaignRef == "spring-sale")
+            #expect(event.reason == "too_many")
+            #expect(event.reasonText == "Too many messages")
+            #expect(event.occurredAt == Sample.now)
+            #expect(try await store.history(companyID: company.id, phone: number) == [event])
+            let suppression = try #require(try await store.suppression(companyID: company.id, phone: number))
+            #expect(suppression.companyID == company.id && suppression.phone == number)
+            #expect(suppression.scope == .marketing && suppression.since == Sample.now)
+            #expect(suppression.source == .link && suppression.campaignRef == "spring-sale")
+        }
+    }
+
+    @Test("a second identical opt-out writes nothing and says it was already done", arguments: StoreFactory.all)
+    func secondOptOutIsHarmless(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, campaign) = try await store.acmeWithCampaign()
+            let number = try Sample.phone("+31612345678")
+            _ = try await store.recordOptOut(Sample.optOut(company, number, campaign: campaign))
+
+            let second = try await store.recordOptOut(Sample.optOut(company, number, campaign: campaign, at: Sample.now.addingTimeInterval(60)))
+
+            guard case .alreadyOptedOut(let suppression) = second else {
+                Issue.record("expected .alreadyOptedOut, got \(second)")
+                return
+            }
+            #expect(suppression.since == Sample.now)
+            #expect(suppression.scope == .marketing)
+            #expect(try await store.history(companyID: company.id, phone: number).count == 1)
+        }
+    }
+
+    @Test("marketing then all widens the scope with a second row; marketing after all writes nothing", arguments: StoreFactory.all)
+    func scopeUpgrade(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone("+31612345678")
+            _ = try await store.recordOptOut(Sample.optOut(company, number, scope: .marketing))
+
+            let widened = try await store.recordOptOut(Sample.optOut(company, number, scope: .all, at: Sample.now.addingTimeInterval(60)))
+            let narrower = try await store.recordOptOut(Sample.optOut(company, number, scope: .marketing, at: Sample.now.addingTimeInterval(120)))
+
+            #expect(widened.recorded?.scope == .all)
+            #expect(narrower.recorded == nil)
+            let history = try await store.history(companyID: company.id, phone: number)
+            #expect(history.map(\.scope) == [.marketing, .all])
+            #expect(history[0].seq < history[1].seq)
+            let suppression = try await store.suppression(companyID: company.id, phone: number)
+            #expect(suppression?.scope == .all)
+            #expect(suppression?.since == Sample.now.addingTimeInterval(60))
+        }
+    }
+
+    @Test("an opt-out at one company does not touch another company or another number", arguments: StoreFactory.all)
+    func optOutIsPerCompanyAndNumber(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Globex", defaultCountry: "NL", defaultLanguage: "en", at: Sample.now)
+            let number = try Sample.phone("+31612345678")
+
+            _ = try await store.recordOptOut(Sample.optOut(company, number))
+
+            #expect(try await store.suppression(companyID: other.id, phone: number) == nil)
+            #expect(try await store.history(companyID: other.id, phone: number).isEmpty)
+            #expect(try await store.suppression(companyID: company.id, phone: Sample.phone("+31612345679")) == nil)
+        }
+    }
+
+    @Test("an opt-in removes the suppression and keeps its evidence in the ledger", arguments: StoreFactory.all)
+    func optIn(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone("+31612345678")
+            _ = try await store.recordOptOut(Sample.optOut(company, number, scope: .all))
+
+            let event = try await store.recordOptIn(
+                companyID: company.id, phone: number, source: .api, evidence: "signed form 12", at: Sample.now.addingTimeInterval(60)
+            )
+
+            #expect(event?.action == .optIn)
+            #expect(event?.scope == .all)
+            #expect(event?.evidence == "signed form 12")
+            #expect(try await store.suppression(companyID: company.id, phone: number) == nil)
+            #expect(try await store.history(companyID: company.id, phone: number).map(\.action) == [.optOut, .optIn])
+        }
+    }
+
+    @Test("an opt-in for a number that is not opted out writes nothing", arguments: StoreFactory.all)
+    func optInWithoutOptOut(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone("+31612345678")
+
+            let event = try await store.recordOptIn(companyID: company.id, phone: number, source: .api, evidence: "form", at: Sample.now)
+
+            #expect(event == nil)
+            #expect(try await store.history(companyID: company.id, phone: number).isEmpty)
+        }
+    }
+
+    @Test("a check answers every number in input order", arguments: StoreFactory.all)
+    func check(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let out = try Sample.phone(1)
+            let clear = try Sample.phone(2)
+            _ = try await store.recordOptOut(Sample.optOut(company, out, scope: .all))
+
+            let results = try await store.check(companyID: company.id, phones: [clear, out, clear])
+
+            #expect(results.map(\.phone) == [clear, out, clear])
+            #expect(results.map { $0.suppression?.scope } == [nil, .all, nil])
+        }
+    }
+
+    @Test("parallel opt-outs of one number write one ledger row", arguments: StoreFactory.all)
+    func parallelOptOuts(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone("+31612345678")
+
+            let outcomes = try await withThrowingTaskGroup(of: OptOutOutcome.self) { group in
+                for index in 0..<Sample.writers {
+                    group.addTask { try await store.recordOptOut(Sample.optOut(company, number, at: Sample.now.addingTimeInterval(Double(index)))) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+
+            #expect(outcomes.compactMap(\.recorded).count == 1)
+            #expect(try await store.history(companyID: company.id, phone: number).count == 1)
+        }
+    }
+}

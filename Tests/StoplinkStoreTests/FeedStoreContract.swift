@@ -1,0 +1,83 @@
+import Foundation
+import StoplinkCore
+import StoplinkStore
+import Testing
+
+@Suite("Store contract: the feed")
+struct FeedStoreContract {
+    @Test("events are paged by sequence number, oldest first, per company", arguments: StoreFactory.all)
+    func paging(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Globex", defaultCountry: "NL", defaultLanguage: "en", at: Sample.now)
+            for index in 0..<5 {
+                _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(index)))
+                _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(index)))
+            }
+            let head = try await store.feedHead(companyID: company.id)
+
+            let first = try await store.events(companyID: company.id, after: 0, upTo: head, limit: 3)
+            let rest = try await store.events(companyID: company.id, after: first.last?.seq ?? 0, upTo: head, limit: 3)
+
+            #expect(first.count == 3)
+            #expect(rest.count == 2)
+            let seqs = (first + rest).map(\.seq)
+            #expect(seqs == seqs.sorted())
+            #expect((first + rest).allSatisfy { $0.companyID == company.id })
+            #expect(rest.last?.seq == head)
+            #expect(try await store.feedHead(companyID: "co_none") == 0)
+        }
+    }
+
+    @Test("suppressions are paged by number", arguments: StoreFactory.all)
+    func suppressions(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            for index in [3, 1, 2] { _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(index))) }
+
+            let first = try await store.suppressions(companyID: company.id, afterPhone: nil, limit: 2)
+            let rest = try await store.suppressions(companyID: company.id, afterPhone: first.last?.phone.e164, limit: 2)
+
+            #expect((first + rest).map(\.phone) == (try [1, 2, 3].map(Sample.phone)))
+        }
+    }
+
+    @Test("a reader paging while many write sees every event exactly once, in order", arguments: StoreFactory.all)
+    func readerNeverSkips(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let perWriter = 20
+            let total = Sample.writers * perWriter
+
+            let seen = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for writer in 0..<Sample.writers {
+                    group.addTask {
+                        for index in 0..<perWriter {
+                            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(writer * perWriter + index)))
+                        }
+                        return []
+                    }
+                }
+                // The reader pages as a feed client does, from its cursor up to the head it saw.
+                group.addTask {
+                    var cursor: Int64 = 0
+                    var seen: [Int64] = []
+                    while seen.count < total {
+                        try Task.checkCancellation()
+                        let head = try await store.feedHead(companyID: company.id)
+                        let page = try await store.events(companyID: company.id, after: cursor, upTo: head, limit: 7)
+                        seen += page.map(\.seq)
+                        cursor = page.last?.seq ?? cursor
+                        if page.isEmpty { await Task.yield() }
+                    }
+                    return seen
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+
+            let all = try await store.events(companyID: company.id, after: 0, upTo: Int64.max, limit: total + 1).map(\.seq)
+            #expect(all.count == total)
+            #expect(seen == all)
+        }
+    }
+}

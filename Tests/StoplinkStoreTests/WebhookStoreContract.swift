@@ -1,0 +1,155 @@
+import Foundation
+import StoplinkCore
+import StoplinkStore
+import Testing
+
+@Suite("Store contract: webhooks and claimed deliveries")
+struct WebhookStoreContract {
+    static let lease: TimeInterval = 60
+
+    func claim(_ store: any Store, at date: Date = Sample.now) async throws -> [(WebhookEndpoint, [(WebhookDelivery, ConsentEvent)])] {
+        try await store.claimDueDeliveries(at: date, lease: Self.lease, perEndpoint: 100, endpoints: 100)
+    }
+
+    @Test("an endpoint gets a we_ id and a whsec_ secret, and is listed, found and deleted", arguments: StoreFactory.all)
+    func endpoints(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+
+            let endpoint = try await store.createEndpoint(
+                companyID: company.id, url: "https://hooks.example/in", description: "crm", eventTypes: [WebhookEventType.optOutCreated], at: Sample.now
+            )
+
+            #expect(endpoint.id.hasPrefix("we_"))
+            #expect(endpoint.secret.hasPrefix("whsec_"))
+            #expect(endpoint.enabled)
+            #expect(try await store.endpoints(companyID: company.id) == [endpoint])
+            #expect(try await store.endpoint(id: endpoint.id, companyID: company.id) == endpoint)
+            #expect(try await store.endpoint(id: endpoint.id, companyID: "co_other") == nil)
+            #expect(try await store.deleteEndpoint(id: endpoint.id, companyID: "co_other") == false)
+            #expect(try await store.deleteEndpoint(id: endpoint.id, companyID: company.id))
+            #expect(try await store.endpoints(companyID: company.id).isEmpty)
+        }
+    }
+
+    @Test("a rotated secret keeps the previous one signing until the given time", arguments: StoreFactory.all)
+    func rotate(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://h.example", description: "", eventTypes: [], at: Sample.now)
+
+            let rotated = try #require(try await store.rotateSecret(id: endpoint.id, companyID: company.id, keepPreviousUntil: Sample.now + 3600))
+
+            #expect(rotated.secret != endpoint.secret)
+            #expect(rotated.secret.hasPrefix("whsec_"))
+            #expect(rotated.signingSecrets(at: Sample.now) == [rotated.secret, endpoint.secret])
+            #expect(rotated.signingSecrets(at: Sample.now + 3600) == [rotated.secret])
+        }
+    }
+
+    @Test("an event is queued for each enabled endpoint that wants its type", arguments: StoreFactory.all)
+    func enqueue(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let every = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            let revoked = try await store.createEndpoint(
+                companyID: company.id, url: "https://b.example", description: "", eventTypes: [WebhookEventType.optOutRevoked], at: Sample.now
+            )
+            let disabled = try await store.createEndpoint(companyID: company.id, url: "https://c.example", description: "", eventTypes: [], at: Sample.now)
+            _ = try await store.setEndpointEnabled(id: disabled.id, companyID: company.id, enabled: false, reason: "test")
+
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1)))
+
+            #expect(try await store.deliveries(endpointID: every.id, limit: 10).count == 1)
+            #expect(try await store.deliveries(endpointID: revoked.id, limit: 10).isEmpty)
+            #expect(try await store.deliveries(endpointID: disabled.id, limit: 10).isEmpty)
+        }
+    }
+
+    @Test("a claimed delivery is not handed out again until its attempt is recorded or its lease runs out", arguments: StoreFactory.all)
+    func claimAndLease(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1)))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(2)))
+
+            let first = try await claim(store)
+            let whileLeased = try await claim(store, at: Sample.now + Self.lease - 1)
+            let afterLease = try await claim(store, at: Sample.now + Self.lease)
+
+            #expect(first.count == 1)
+            #expect(first.first?.0.id == endpoint.id)
+            #expect(first.first?.1.map(\.1.phone) == (try [1, 2].map(Sample.phone)))
+            #expect(whileLeased.isEmpty)
+            #expect(afterLease.first?.1.count == 2)
+        }
+    }
+
+    @Test("recording an attempt releases it; released leftovers are claimable at once", arguments: StoreFactory.all)
+    func recordAndRelease(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            for index in 1...3 { _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(index))) }
+            let claimed = try #require(try await claim(store).first?.1)
+
+            try await store.recordAttempts([(claimed[0].0.id, endpoint.id, .succeeded(statusCode: 200))], at: Sample.now)
+            let whileHeld = try await claim(store)
+            try await store.releaseClaims(claimed.dropFirst().map(\.0))
+            let released = try await claim(store)
+
+            #expect(whileHeld.isEmpty)
+            #expect(released.first?.1.map(\.0.id) == claimed.dropFirst().map(\.0.id))
+            let log = try await store.deliveries(endpointID: endpoint.id, limit: 10)
+            #expect(log.first { $0.id == claimed[0].0.id }?.status == .succeeded)
+        }
+    }
+
+    @Test("a failed attempt waits for its retry time; 410 disables the endpoint", arguments: StoreFactory.all)
+    func failures(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1)))
+            let delivery = try #require(try await claim(store).first?.1.first?.0)
+
+            try await store.recordAttempts(
+                [(delivery.id, endpoint.id, .failed(statusCode: 500, error: "answered 500", retryAt: Sample.now + 300))], at: Sample.now
+            )
+            let early = try await claim(store, at: Sample.now + 299)
+            let due = try await claim(store, at: Sample.now + 300)
+            try await store.recordAttempts([(delivery.id, endpoint.id, .gone)], at: Sample.now + 300)
+
+            #expect(early.isEmpty)
+            #expect(due.first?.1.first?.0.attempts == 1)
+            #expect(try await store.endpoint(id: endpoint.id, companyID: company.id)?.enabled == false)
+            #expect(try await store.deliveries(endpointID: endpoint.id, limit: 1).first?.status == .failed)
+            #expect(try await store.retryDelivery(id: delivery.id, endpointID: endpoint.id, at: Sample.now + 400)?.status == .pending)
+        }
+    }
+
+    @Test("parallel claimers never get the same delivery", arguments: StoreFactory.all)
+    func parallelClaims(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            for index in 0..<8 {
+                _ = try await store.createEndpoint(companyID: company.id, url: "https://\(index).example", description: "", eventTypes: [], at: Sample.now)
+            }
+            for index in 0..<10 { _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(index))) }
+
+            let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for _ in 0..<Sample.writers {
+                    group.addTask {
+                        try await store.claimDueDeliveries(at: Sample.now, lease: Self.lease, perEndpoint: 100, endpoints: 3)
+                            .flatMap { $0.1.map(\.0.id) }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+
+            #expect(claimed.count == 8 * 10)
+            #expect(Set(claimed).count == claimed.count)
+        }
+    }
+}

@@ -25,9 +25,10 @@ final class ManualClock: WallClock {
     }
 }
 
-/// A real SQLite file in a fresh folder, the real templates, a company (NL, Dutch numbers)
-/// with one campaign and one link for +31612345678.
-struct Fixture {
+/// A real SQLite file in a fresh folder (removed when the fixture goes), the real templates, a
+/// company (NL, Dutch numbers) with one campaign and one link for +31612345678. The webhook
+/// dispatcher runs only when a test calls `runOnce`.
+final class Fixture: Sendable {
     static let phone = "+31612345678"
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
@@ -52,7 +53,9 @@ struct Fixture {
         )
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        dependencies = try await AppDependencies.make(config: config, store: store, clock: clock, logger: logger)
+        var dependencies = try await AppDependencies.make(config: config, store: store, clock: clock, logger: logger)
+        dependencies.webhooks = WebhookDispatcher(store: store, clock: clock, allowInsecure: true, logger: logger, pollInterval: nil)
+        self.dependencies = dependencies
         var company = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: defaultLanguage, at: clock.now())
         company.optOutScope = optOutScope
         try await store.updateCompany(company)
@@ -63,6 +66,10 @@ struct Fixture {
         link = try #require(try await store.issueLinks(
             campaign: campaign, phones: [PhoneNumber(trustedE164: Self.phone)], codeLength: 10, at: clock.now()
         ).first)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
     }
 
     func application() -> some ApplicationProtocol {

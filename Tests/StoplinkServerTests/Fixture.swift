@@ -26,8 +26,8 @@ final class ManualClock: WallClock {
 }
 
 /// A real SQLite file in a fresh folder (removed when the fixture goes), the real templates, a
-/// company (NL, Dutch numbers) with one campaign and one link for +31612345678. The webhook
-/// dispatcher runs only when a test calls `runOnce`.
+/// company (NL, Dutch numbers) with one campaign and one link for +31612345678. Everything the
+/// server logs is kept in `logs`; the webhook dispatcher runs only when a test calls `runOnce`.
 final class Fixture: Sendable {
     static let phone = "+31612345678"
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -41,6 +41,7 @@ final class Fixture: Sendable {
     let company: Company
     let campaign: Campaign
     let link: StoplinkStore.Link
+    let logs = CapturedLogs()
 
     init(defaultLanguage: String = "en", optOutScope: OptOutScope = .marketing) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("stoplink-test-\(UUID().uuidString)")
@@ -51,8 +52,7 @@ final class Fixture: Sendable {
             database: "sqlite:" + folder.appendingPathComponent("stoplink.sqlite").path,
             publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot, allowInsecureWebhooks: true
         )
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+        let logger = logs.logger()
         var dependencies = try await AppDependencies.make(config: config, store: store, clock: clock, logger: logger)
         dependencies.webhooks = WebhookDispatcher(store: store, clock: clock, allowInsecure: true, logger: logger, pollInterval: nil)
         self.dependencies = dependencies
@@ -73,9 +73,7 @@ final class Fixture: Sendable {
     }
 
     func application() -> some ApplicationProtocol {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return buildApplication(config: config, dependencies: dependencies, logger: logger)
+        buildApplication(config: config, dependencies: dependencies, logger: logs.logger())
     }
 
     func history() async throws -> [ConsentEvent] {

@@ -256,6 +256,29 @@ struct LandingTests {
         #expect(response.headers[.xContentTypeOptions] == "nosniff")
     }
 
+    @Test("Error answers thrown on the way in carry the security headers too", arguments: [
+        ("GET", "/api/v1/company", false, 401), ("GET", "/api/v1/nope", true, 404), ("POST", "/inbound/generic", false, 413),
+        ("POST", "/api/v1/campaigns", true, 422), ("GET", "/CODE", false, 200),
+    ])
+    func securityHeadersOnErrors(method: String, path: String, withKey: Bool, status: Int) async throws {
+        let fixture = try await APIFixture()
+        let body = method == "POST" ? (status == 413 ? String(repeating: "x", count: 65 * 1024) : #"{"nope": 1}"#) : nil
+
+        let response = try await fixture.application().test(.router) { client in
+            try await client.api(
+                HTTPRequest.Method(method) ?? .get, path.replacingOccurrences(of: "CODE", with: fixture.base.link.code),
+                key: withKey ? fixture.key : nil, json: body
+            )
+        }
+
+        #expect(response.status.code == status)
+        #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+        #expect(response.headers[.referrerPolicy] == "no-referrer")
+        #expect(response.headers[.cacheControl] == "no-store")
+        #expect(response.headers[.xRobotsTag] == "noindex")
+        #expect(response.headers[.xContentTypeOptions] == "nosniff")
+    }
+
     @Test("The page has no script, fits in 15 KB with its stylesheet, and labels every field")
     func pageBudget() async throws {
         let fixture = try await Fixture()

@@ -198,19 +198,8 @@ struct SuppressionView: Encodable {
     var scope: OptOutScope
     var since: Date
     var source: ConsentSource
-    var campaign: String?
-
-    enum CodingKeys: String, CodingKey { case phone, scope, since, source, campaign }
-
-    /// `campaign` is null, not absent, when the opt-out came through no campaign (as in events).
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(phone, forKey: .phone)
-        try container.encode(scope, forKey: .scope)
-        try container.encode(APIJSON.timestamp(since), forKey: .since)
-        try container.encode(source, forKey: .source)
-        try container.encode(campaign, forKey: .campaign)
-    }
+    /// Null, not absent, when the opt-out came through no campaign (as in events).
+    @Nullable var campaign: String?
 
     init(_ suppression: Suppression) {
         phone = suppression.phone.e164

@@ -35,13 +35,10 @@ struct LinksAPI: Sendable {
 
     @Sendable func issue(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
-        let ref = context.parameters.get("ref") ?? ""
-        guard let campaign = try await store.campaign(companyID: company.id, ref: ref) else {
-            throw APIError.notFound("campaign \(ref)")
-        }
-        let answerCSV = request.headers[.accept]?.lowercased().contains("text/csv") ?? false
+        let campaign = try await CampaignsAPI.campaign(context.parameters.get("ref") ?? "", of: company, in: store)
+        let answerCSV = request.acceptsCSV
         let contentType = request.headers[.contentType]?.lowercased() ?? "application/json"
-        if contentType.hasPrefix("text/csv") {
+        if request.sendsCSV {
             return try await issueFromCSV(request, company: company, campaign: campaign, answerCSV: answerCSV)
         }
         guard contentType.hasPrefix("application/json") else {

@@ -54,8 +54,8 @@ struct LandingController: Sendable {
         }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: Self.maximumFormBytes)
-        } catch is NIOTooManyBytesError {
+            body = try await request.collectBody(upTo: Self.maximumFormBytes, limit: "forms are limited to 16 KB")
+        } catch let error as APIError where error.status == .contentTooLarge {
             return try message(.contentTooLarge, "too_large", language: language)
         }
         guard let found = try await lookUp(code) else { return try notFound(request, language: language) }
@@ -270,7 +270,7 @@ struct LandingController: Sendable {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data("\(address)|\(agent ?? "")".utf8), using: SymmetricKey(data: visitorKey)
         )
-        let visitor = Data(mac).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let visitor = Hex.encode(Data(mac).prefix(12))
         return Visit(linkID: link.id, kind: kind, visitor: visitor, at: clock.now())
     }
 

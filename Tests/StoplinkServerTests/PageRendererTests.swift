@@ -2,10 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 @testable import StoplinkServer
 import Testing
 
-@Suite("Rendering pages")
+@Suite("Pages and streams that fail")
 struct PageRendererTests {
     @Test("A template that is not there is an error, never an empty page")
     func missingTemplate() async throws {
@@ -32,5 +33,28 @@ struct PageRendererTests {
         #expect(failure.level == .error)
         #expect(failure.metadata["error"]?.contains("broken") == true)
         #expect(failure.metadata["route"] == "/broken-page")
+    }
+
+    @Test("A streamed answer that fails midway ends with the error, logged at error level with its route")
+    func streamFailure() async throws {
+        struct Broken: Error {}
+        let fixture = try await Fixture()
+        let router = buildRouter(config: fixture.config, dependencies: fixture.dependencies)
+        router.get("broken-stream") { _, _ -> Response in
+            Response(status: .ok, body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "a first line\n"))
+                throw Broken()
+            })
+        }
+        let app = Application(router: router, logger: fixture.logs.logger())
+
+        try await app.test(.router) { client in
+            await #expect(throws: Broken.self) { try await client.execute(uri: "/broken-stream", method: .get) }
+        }
+
+        let failure = try #require(fixture.logs.lines.first { $0.message == "a streamed answer ended with an error" })
+        #expect(failure.level == .error)
+        #expect(failure.metadata["route"] == "/broken-stream")
+        #expect(failure.metadata["status"] == "200")
     }
 }

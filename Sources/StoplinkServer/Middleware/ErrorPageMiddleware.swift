@@ -16,7 +16,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         do {
             var response = try await next(request, context)
             if response.body.contentLength == nil {
-                response.body = Self.loggingFailures(of: response.body, request: request, context: context)
+                response.body = Self.loggingFailures(of: response.body, status: Int(response.status.code), request: request, context: context)
             }
             return response
         } catch let error as APIError where error.status.code < 500 {
@@ -57,15 +57,15 @@ struct ErrorPageMiddleware: RouterMiddleware {
     }
 
     /// A streamed body whose status line is already sent can only end early: say so at error level.
-    static func loggingFailures(of body: ResponseBody, request: Request, context: Context) -> ResponseBody {
+    static func loggingFailures(of body: ResponseBody, status: Int, request: Request, context: Context) -> ResponseBody {
         ResponseBody { writer in
             do {
                 try await body.write(writer)
             } catch where error is IOError || error is ChannelError {
-                context.logger.info("the client went away during a streamed answer", metadata: metadata(request, context, status: 200, error: error))
+                context.logger.info("the client went away during a streamed answer", metadata: metadata(request, context, status: status, error: error))
                 throw error
             } catch {
-                context.logger.error("a streamed answer ended with an error", metadata: metadata(request, context, status: 200, error: error))
+                context.logger.error("a streamed answer ended with an error", metadata: metadata(request, context, status: status, error: error))
                 throw error
             }
         }

@@ -20,15 +20,12 @@ public enum APIKey {
     }
 
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(key.utf8)))
     }
 
-    /// Compares two hex hashes in time that does not depend on where they differ.
+    /// Compares two hex hashes in time that does not depend on where they differ: swift-crypto
+    /// compares digests in constant time, and equal digests mean equal hashes.
     public static func hashesMatch(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8), right = Array(b.utf8)
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
+        SHA256.hash(data: Data(a.utf8)) == SHA256.hash(data: Data(b.utf8))
     }
 }

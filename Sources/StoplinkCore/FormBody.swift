@@ -7,14 +7,24 @@ public enum FormBody {
 
     /// Field names to values; when a name repeats, the first value wins.
     public static func parse(_ body: some Collection<UInt8>) throws(ReadError) -> [String: String] {
-        var fields: [String: String] = [:]
+        fields(try pairs(body))
+    }
+
+    /// Field names to values of `pairs`; when a name repeats, the first value wins.
+    public static func fields(_ pairs: [(String, String)]) -> [String: String] {
+        Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Every field in body order, repeats kept (Twilio signs each pair as sent).
+    public static func pairs(_ body: some Collection<UInt8>) throws(ReadError) -> [(String, String)] {
+        var pairs: [(String, String)] = []
         for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             let name = try decode(parts[0])
             let value = parts.count > 1 ? try decode(parts[1]) : ""
-            if fields[name] == nil { fields[name] = value }
+            pairs.append((name, value))
         }
-        return fields
+        return pairs
     }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws(ReadError) -> String {

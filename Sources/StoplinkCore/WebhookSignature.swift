@@ -19,10 +19,7 @@ public enum WebhookSignature {
 
     /// `v1,<base64>` for one secret.
     public static func sign(id: String, timestamp: Int, body: Data, secret: String) throws(SignatureError) -> String {
-        let key = SymmetricKey(data: try key(of: secret))
-        var message = Data("\(id).\(timestamp).".utf8)
-        message.append(body)
-        let mac = HMAC<SHA256>.authenticationCode(for: message, using: key)
+        let mac = HMAC<SHA256>.authenticationCode(for: message(id: id, timestamp: timestamp, body: body), using: SymmetricKey(data: try key(of: secret)))
         return "v1," + Data(mac).base64EncodedString()
     }
 
@@ -39,12 +36,19 @@ public enum WebhookSignature {
         header: String, id: String, timestamp: Int, body: Data, secret: String, now: Date, tolerance: TimeInterval = 300
     ) -> Bool {
         guard abs(now.timeIntervalSince1970 - TimeInterval(timestamp)) <= tolerance,
-              let expected = try? sign(id: id, timestamp: timestamp, body: body, secret: secret) else { return false }
-        let expectedBytes = Array(expected.utf8)
+              let key = try? SymmetricKey(data: key(of: secret)) else { return false }
+        let signed = message(id: id, timestamp: timestamp, body: body)
         return header.split(separator: " ").contains { candidate in
-            let bytes = Array(candidate.utf8)
-            guard bytes.count == expectedBytes.count else { return false }
-            return zip(bytes, expectedBytes).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+            guard candidate.hasPrefix("v1,"), let mac = Data(base64Encoded: String(candidate.dropFirst(3))) else { return false }
+            // swift-crypto compares in constant time.
+            return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: signed, using: key)
         }
+    }
+
+    /// What is signed: `{id}.{timestamp}.{body}`.
+    static func message(id: String, timestamp: Int, body: Data) -> Data {
+        var message = Data("\(id).\(timestamp).".utf8)
+        message.append(body)
+        return message
     }
 }

@@ -19,8 +19,8 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Folder holding Templates/ and Public/ (env STOPLINK_RESOURCES; default: found from the working folder).")
     var resources: String?
 
-    /// `validate`: check the shared settings here; `serve` passes false because starting the
-    /// application checks every setting, its own included, in one message.
+    /// `validate`: check the shared settings here; `serve` passes false and checks every setting,
+    /// its own included, in one message, before the database is touched.
     func config(host: String? = nil, port: Int? = nil, validate: Bool = true) throws -> AppConfig {
         let environment = ProcessInfo.processInfo.environment
         var config = AppConfig()

@@ -7,6 +7,17 @@ struct FormBodyTests {
         try FormBody.parse(Array(text.utf8))
     }
 
+    @Test("Pairs keep body order and repeated names, as Twilio signs them; fields keep the first value")
+    func pairsInOrder() throws {
+        let body = Array("To=%2B3197010000000&Body=STOP&Body=again&&flag".utf8)
+
+        let pairs = try FormBody.pairs(body)
+        let fields = try FormBody.parse(body)
+
+        #expect(pairs.map { "\($0.0)=\($0.1)" } == ["To=+3197010000000", "Body=STOP", "Body=again", "flag="])
+        #expect(fields == ["To": "+3197010000000", "Body": "STOP", "flag": ""])
+    }
+
     @Test("'+' and %20 are spaces")
     func spaces() throws {
         let body = "name=Jan+de+Vries&city=Den%20Haag"

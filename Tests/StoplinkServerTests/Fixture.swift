@@ -25,9 +25,10 @@ final class ManualClock: WallClock {
     }
 }
 
-/// A real SQLite file in a fresh folder, the real templates, a company (NL, Dutch numbers)
-/// with one campaign and one link for +31612345678.
-struct Fixture {
+/// A real SQLite file in a fresh folder (removed when the fixture goes), the real templates, a
+/// company (NL, Dutch numbers) with one campaign and one link for +31612345678. Everything the
+/// server logs is kept in `logs`; the webhook dispatcher runs only when a test calls `runOnce`.
+final class Fixture: Sendable {
     static let phone = "+31612345678"
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
@@ -40,6 +41,7 @@ struct Fixture {
     let company: Company
     let campaign: Campaign
     let link: StoplinkStore.Link
+    let logs = CapturedLogs()
 
     init(defaultLanguage: String = "en", optOutScope: OptOutScope = .marketing) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("stoplink-test-\(UUID().uuidString)")
@@ -50,9 +52,10 @@ struct Fixture {
             database: "sqlite:" + folder.appendingPathComponent("stoplink.sqlite").path,
             publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot, allowInsecureWebhooks: true
         )
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        dependencies = try await AppDependencies.make(config: config, store: store, clock: clock, logger: logger)
+        let logger = logs.logger()
+        var dependencies = try await AppDependencies.make(config: config, store: store, clock: clock, logger: logger)
+        dependencies.webhooks = WebhookDispatcher(store: store, clock: clock, allowInsecure: true, logger: logger, pollInterval: nil)
+        self.dependencies = dependencies
         var company = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: defaultLanguage, at: clock.now())
         company.optOutScope = optOutScope
         try await store.updateCompany(company)
@@ -65,10 +68,12 @@ struct Fixture {
         ).first)
     }
 
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
     func application() -> some ApplicationProtocol {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return buildApplication(config: config, dependencies: dependencies, logger: logger)
+        buildApplication(config: config, dependencies: dependencies, logger: logs.logger())
     }
 
     func history() async throws -> [ConsentEvent] {

@@ -127,20 +127,36 @@ struct LandingTests {
         #expect(try await fixture.history().count == 1)
     }
 
-    @Test("The lockout is checked in the opt-out's own transaction, so parallel guesses cannot slip past it")
-    func lockoutInsideTheTransaction() async throws {
+    @Test("Parallel guesses cannot slip past the lockout: at most five wrong numbers are tried, the number is never revealed")
+    func parallelGuesses() async throws {
         let fixture = try await Fixture()
-        let now = fixture.clock.now()
-        for _ in 0..<5 {
-            _ = try await fixture.store.recordFailedAttempt(linkID: fixture.link.id, at: now, countingSince: now.addingTimeInterval(-86_400))
+        let code = fixture.link.code
+        let wrongNumbers = (0..<20).map { String(format: "+316200000%02d", $0) }
+
+        try await fixture.application().test(.router) { client in
+            let token = try #require(formToken(in: try await client.open("/\(code)")))
+            func guess(_ phone: String) async throws -> TestResponse {
+                try await client.post("/\(code)", fields: [("token", token), ("phone", phone)])
+            }
+            let first = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for phone in wrongNumbers { group.addTask { try await guess(phone) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // The right number arrives with more wrong ones, all at once, after the lock.
+            let second = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                group.addTask { try await guess(Fixture.phone) }
+                for phone in wrongNumbers.prefix(10) { group.addTask { try await guess(phone) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+
+            let retryInvitations = first.filter { $0.status == .unprocessableContent }.count
+            #expect(retryInvitations <= 4, "the fifth wrong number locks the link, whatever the order")
+            #expect(first.allSatisfy { $0.status == .unprocessableContent || $0.status == .tooManyRequests })
+            #expect(second.allSatisfy { $0.status == .tooManyRequests })
+            for response in first + second {
+                #expect(!text(response).contains("612345678"), "the page never shows the link's number")
+            }
         }
-        let request = OptOutRequest(
-            companyID: fixture.company.id, phone: fixture.link.phone, scope: .marketing, source: .link, occurredAt: now
-        )
-
-        let outcome = try await fixture.store.recordLinkOptOut(request, linkID: fixture.link.id, wrongNumbersSince: now.addingTimeInterval(-86_400), limit: 5)
-
-        #expect(outcome == nil)
         #expect(try await fixture.history().isEmpty)
     }
 
@@ -234,6 +250,29 @@ struct LandingTests {
         #expect(policy.contains("default-src 'none'"))
         #expect(!policy.contains("script-src"))
         #expect(!policy.contains("unsafe-inline"))
+        #expect(response.headers[.referrerPolicy] == "no-referrer")
+        #expect(response.headers[.cacheControl] == "no-store")
+        #expect(response.headers[.xRobotsTag] == "noindex")
+        #expect(response.headers[.xContentTypeOptions] == "nosniff")
+    }
+
+    @Test("Error answers thrown on the way in carry the security headers too", arguments: [
+        ("GET", "/api/v1/company", false, 401), ("GET", "/api/v1/nope", true, 404), ("POST", "/inbound/generic", false, 413),
+        ("POST", "/api/v1/campaigns", true, 422), ("GET", "/CODE", false, 200),
+    ])
+    func securityHeadersOnErrors(method: String, path: String, withKey: Bool, status: Int) async throws {
+        let fixture = try await APIFixture()
+        let body = method == "POST" ? (status == 413 ? String(repeating: "x", count: 65 * 1024) : #"{"nope": 1}"#) : nil
+
+        let response = try await fixture.application().test(.router) { client in
+            try await client.api(
+                HTTPRequest.Method(method) ?? .get, path.replacingOccurrences(of: "CODE", with: fixture.base.link.code),
+                key: withKey ? fixture.key : nil, json: body
+            )
+        }
+
+        #expect(response.status.code == status)
+        #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
         #expect(response.headers[.referrerPolicy] == "no-referrer")
         #expect(response.headers[.cacheControl] == "no-store")
         #expect(response.headers[.xRobotsTag] == "noindex")

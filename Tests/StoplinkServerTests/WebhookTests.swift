@@ -103,19 +103,52 @@ struct WebhookTests {
         }
     }
 
-    @Test("A Retry-After of nan or inf is ignored (it once crashed the server), a date or seconds honoured")
+    @Test("Retry-After as seconds or as an HTTP date counts from the dispatcher's clock; nan, inf, junk are ignored")
     func retryAfterValues() throws {
-        let seconds = WebhookDispatcher.retryAfterSeconds("120")
-        let dispatcher = WebhookDispatcher(store: try SQLiteStore(writer: DatabaseQueue()), clock: ManualClock(), allowInsecure: true, logger: Logger(label: "test"))
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))  // Fri, 15 Jan 2027 08:00:00 GMT
+        let now = clock.now()
 
-        let nan = WebhookDispatcher.retryAfterSeconds("nan")
-        let infinite = WebhookDispatcher.retryAfterSeconds("inf")
-        let retry = try #require(dispatcher.retryTime(afterAttempt: 1, retryAfter: .nan))
+        let seconds = WebhookDispatcher.retryAfterSeconds(" 120 ", now: now)
+        let date = WebhookDispatcher.retryAfterSeconds("Fri, 15 Jan 2027 08:10:00 GMT", now: now)
+        let pastDate = WebhookDispatcher.retryAfterSeconds("Fri, 15 Jan 2027 07:00:00 GMT", now: now)
+        let unreadable = ["nan", "inf", "-inf", "soon", ""].map { WebhookDispatcher.retryAfterSeconds($0, now: now) }
 
         #expect(seconds == 120)
-        #expect(nan == nil)
-        #expect(infinite == nil)
-        #expect(retry.timeIntervalSince1970.isFinite)
+        #expect(date == 600)
+        #expect(pastDate == -3600)
+        #expect(unreadable.allSatisfy { $0 == nil })
+    }
+
+    @Test("The next attempt honours Retry-After within one second and one day, whatever the answer says", arguments: [
+        (120.0, 120.0), (600, 600), (-3600, 1), (0, 1), (1e300, 86_400), (Double.nan, nil), (Double.infinity, nil),
+    ] as [(Double, Double?)])
+    func retryTimes(retryAfter: Double, expected: Double?) throws {
+        let clock = ManualClock()
+        let dispatcher = WebhookDispatcher(
+            store: try SQLiteStore(writer: DatabaseQueue()), clock: clock, allowInsecure: true, logger: Logger(label: "test"), pollInterval: nil
+        )
+
+        let next = try #require(dispatcher.retryTime(afterAttempt: 1, retryAfter: retryAfter))
+
+        let delay = next.timeIntervalSince(clock.now())
+        if let expected {
+            #expect(delay == expected)
+        } else {
+            #expect(delay >= 4.5 && delay <= 5.5, "an unreadable value falls back to the schedule")
+        }
+    }
+
+    @Test("A payload that cannot be encoded is an error, never an empty body to sign and send")
+    func unencodablePayload() {
+        struct Broken: Encodable {
+            func encode(to encoder: any Encoder) throws {
+                throw EncodingError.invalidValue(0, .init(codingPath: [], debugDescription: "cannot be written"))
+            }
+        }
+
+        #expect(throws: EncodingError.self) {
+            try WebhookPayload.encode(id: "msg_1", type: "optout.created", at: Date(), data: Broken())
+        }
     }
 
     @Test("Deliveries pending at shutdown are sent after a restart")

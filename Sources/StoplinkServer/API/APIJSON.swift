@@ -99,12 +99,7 @@ enum APIJSON {
 
     /// Reads a JSON object body into `T`, naming any field `T` does not know.
     static func decode<T: Decodable & KnownFields>(_ type: T.Type, from request: Request) async throws -> T {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: maximumBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body_too_large", "JSON bodies are limited to 8 MB")
-        }
+        let buffer = try await request.collectBody(upTo: maximumBodyBytes, limit: "JSON bodies are limited to 8 MB")
         return try decode(type, from: Data(buffer.readableBytesView))
     }
 

@@ -18,46 +18,39 @@ struct CampaignView: Encodable {
     }
 }
 
+/// Every field is present; the ones that do not apply are null.
 struct ConsentEventView: Encodable {
-    var event: ConsentEvent
+    var seq: Int64
+    var action: ConsentAction
+    var phone: String
+    var scope: OptOutScope
+    var source: ConsentSource
+    @Nullable var campaign: String?
+    @Nullable var reason: String?
+    @Nullable var reasonText: String?
+    @Nullable var evidence: String?
+    var occurredAt: Date
 
-    enum CodingKeys: String, CodingKey {
-        case seq, action, phone, scope, source, campaign, reason, reasonText = "reason_text", evidence, occurredAt = "occurred_at"
-    }
-
-    /// Every field is present; the ones that do not apply are null.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(event.seq, forKey: .seq)
-        try container.encode(event.action, forKey: .action)
-        try container.encode(event.phone.e164, forKey: .phone)
-        try container.encode(event.scope, forKey: .scope)
-        try container.encode(event.source, forKey: .source)
-        try container.encode(event.campaignRef, forKey: .campaign)
-        try container.encode(event.reason, forKey: .reason)
-        try container.encode(event.reasonText, forKey: .reasonText)
-        try container.encode(event.evidence, forKey: .evidence)
-        try container.encode(APIJSON.timestamp(event.occurredAt), forKey: .occurredAt)
+    init(event: ConsentEvent) {
+        seq = event.seq
+        action = event.action
+        phone = event.phone.e164
+        scope = event.scope
+        source = event.source
+        campaign = event.campaignRef
+        reason = event.reason
+        reasonText = event.reasonText
+        evidence = event.evidence
+        occurredAt = event.occurredAt
     }
 }
 
 struct NumberStateView: Encodable {
     var phone: String
     var suppressed: Bool
-    var scope: OptOutScope?
-    var since: Date?
+    @Nullable var scope: OptOutScope?
+    @Nullable var since: Date?
     var history: [ConsentEventView]
-
-    enum CodingKeys: String, CodingKey { case phone, suppressed, scope, since, history }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(phone, forKey: .phone)
-        try container.encode(suppressed, forKey: .suppressed)
-        try container.encode(scope, forKey: .scope)
-        try container.encode(since.map(APIJSON.timestamp), forKey: .since)
-        try container.encode(history, forKey: .history)
-    }
 }
 
 struct LineError: Encodable, Equatable {

@@ -70,29 +70,8 @@ struct CampaignsAPI: Sendable {
         var reasons: [ReasonCount]
         var reasonTexts: [ReasonText]
         /// Pass as `texts_before` for the next (older) page of free-text reasons; null at the end.
-        var reasonTextsNext: String?
+        @Nullable var reasonTextsNext: String?
         var perDay: [Day]
-
-        enum CodingKeys: String, CodingKey {
-            case ref, links, humanVisits, botVisits, uniqueVisitors, optOuts, optOutsBySource, optOutRate, reasons
-            case reasonTexts, reasonTextsNext, perDay
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(ref, forKey: .ref)
-            try container.encode(links, forKey: .links)
-            try container.encode(humanVisits, forKey: .humanVisits)
-            try container.encode(botVisits, forKey: .botVisits)
-            try container.encode(uniqueVisitors, forKey: .uniqueVisitors)
-            try container.encode(optOuts, forKey: .optOuts)
-            try container.encode(optOutsBySource, forKey: .optOutsBySource)
-            try container.encode(optOutRate, forKey: .optOutRate)
-            try container.encode(reasons, forKey: .reasons)
-            try container.encode(reasonTexts, forKey: .reasonTexts)
-            try container.encode(reasonTextsNext, forKey: .reasonTextsNext)
-            try container.encode(perDay, forKey: .perDay)
-        }
 
         init(campaign: Campaign, stats: CampaignStats, limit: Int) {
             ref = campaign.ref
@@ -148,8 +127,11 @@ struct CampaignsAPI: Sendable {
     }
 
     private func campaign(_ request: Request, _ context: AppRequestContext) async throws -> Campaign {
-        let company = try context.requireCompany()
-        let ref = context.parameters.get("ref") ?? ""
+        try await Self.campaign(context.parameters.get("ref") ?? "", of: context.requireCompany(), in: store)
+    }
+
+    /// The company's campaign `ref`, or the 404 that names it (another company's campaign is not there).
+    static func campaign(_ ref: String, of company: Company, in store: any Store) async throws -> Campaign {
         guard let campaign = try await store.campaign(companyID: company.id, ref: ref) else {
             throw APIError.notFound("campaign \(ref)")
         }

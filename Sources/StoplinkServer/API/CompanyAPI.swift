@@ -80,7 +80,7 @@ struct CompanyAPI: Sendable {
             pageText = company.pageText
             helpText = company.helpText
             confirmationText = company.confirmationText
-            inboundPolicy = company.inboundPolicy.rawValue
+            inboundPolicy = company.inboundPolicy
             twilioAuthTokenSet = company.twilioAuthToken != nil
             keywords = company.keywords
             messageRules = company.messageRules

@@ -125,7 +125,7 @@ struct FeedAPI: Sendable {
                 while true {
                     let page = try await store.suppressions(companyID: window.company.id, afterPhone: afterPhone, limit: Self.pageSize)
                     guard let last = page.last else { break }
-                    try await writer.write(ByteBuffer(string: page.map { Self.line($0, format: format) }.joined()))
+                    try await writer.write(ByteBuffer(string: page.map { try Self.line($0, format: format) }.joined()))
                     afterPhone = last.phone.e164
                 }
             } else {
@@ -137,7 +137,7 @@ struct FeedAPI: Sendable {
                         ? store.events(companyID: company, after: last.seq, upTo: window.head, limit: Self.pageSize) : []
                     var buffer = ByteBuffer()
                     buffer.reserveCapacity(page.count * 96)
-                    for event in page { Self.write(event, format: format, to: &buffer) }
+                    for event in page { try Self.write(event, format: format, to: &buffer) }
                     try await writer.write(buffer)
                     page = try await next
                 }
@@ -153,10 +153,10 @@ struct FeedAPI: Sendable {
     }
 
     /// One event as a line of the format, written into `buffer` without building strings.
-    static func write(_ event: ConsentEvent, format: Format, to buffer: inout ByteBuffer) {
+    static func write(_ event: ConsentEvent, format: Format, to buffer: inout ByteBuffer) throws {
         switch format {
         case .ndjson:
-            buffer.writeBytes((try? APIJSON.encoder.encode(ConsentEventView(event: event))) ?? Data())
+            buffer.writeBytes(try APIJSON.encoder.encode(ConsentEventView(event: event)))
             buffer.writeInteger(UInt8(ascii: "\n"))
         case .csv:
             let comma = UInt8(ascii: ",")
@@ -179,10 +179,10 @@ struct FeedAPI: Sendable {
         }
     }
 
-    static func line(_ suppression: Suppression, format: Format) -> String {
+    static func line(_ suppression: Suppression, format: Format) throws -> String {
         switch format {
         case .ndjson:
-            return String(decoding: (try? APIJSON.encoder.encode(SuppressionView(suppression))) ?? Data(), as: UTF8.self) + "\n"
+            return String(decoding: try APIJSON.encoder.encode(SuppressionView(suppression)), as: UTF8.self) + "\n"
         case .csv:
             return CSVWriter.row([
                 suppression.phone.e164, suppression.scope.rawValue, APIJSON.timestamp(suppression.since),
@@ -198,19 +198,8 @@ struct SuppressionView: Encodable {
     var scope: OptOutScope
     var since: Date
     var source: ConsentSource
-    var campaign: String?
-
-    enum CodingKeys: String, CodingKey { case phone, scope, since, source, campaign }
-
-    /// `campaign` is null, not absent, when the opt-out came through no campaign (as in events).
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(phone, forKey: .phone)
-        try container.encode(scope, forKey: .scope)
-        try container.encode(APIJSON.timestamp(since), forKey: .since)
-        try container.encode(source, forKey: .source)
-        try container.encode(campaign, forKey: .campaign)
-    }
+    /// Null, not absent, when the opt-out came through no campaign (as in events).
+    @Nullable var campaign: String?
 
     init(_ suppression: Suppression) {
         phone = suppression.phone.e164

@@ -30,16 +30,13 @@ struct IdempotencyMiddleware: RouterMiddleware {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > APIJSON.maximumBodyBytes {
             return try await next(request, context)
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: APIJSON.maximumBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body_too_large", "bodies sent with an Idempotency-Key are limited to 8 MB")
-        }
+        let body = try await request.collectBody(
+            upTo: APIJSON.maximumBodyBytes, limit: "bodies sent with an Idempotency-Key are limited to 8 MB"
+        )
         var hasher = SHA256()
         hasher.update(data: Data("\(request.uri.path)\n".utf8))
         hasher.update(data: Data(body.readableBytesView))
-        let requestHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let requestHash = Hex.encode(hasher.finalize())
 
         if let earlier = try await store.idempotentAnswer(companyID: company.id, key: key) {
             guard earlier.requestHash == requestHash else {

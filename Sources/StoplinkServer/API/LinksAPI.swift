@@ -32,13 +32,10 @@ struct LinksAPI: Sendable {
 
     @Sendable func issue(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
-        let ref = context.parameters.get("ref") ?? ""
-        guard let campaign = try await store.campaign(companyID: company.id, ref: ref) else {
-            throw APIError.notFound("campaign \(ref)")
-        }
-        let answerCSV = request.headers[.accept]?.lowercased().contains("text/csv") ?? false
+        let campaign = try await CampaignsAPI.campaign(context.parameters.get("ref") ?? "", of: company, in: store)
+        let answerCSV = request.acceptsCSV
         let contentType = request.headers[.contentType]?.lowercased() ?? "application/json"
-        if contentType.hasPrefix("text/csv") {
+        if request.sendsCSV {
             return try await issueFromCSV(request, company: company, campaign: campaign, answerCSV: answerCSV)
         }
         guard contentType.hasPrefix("application/json") else {
@@ -105,7 +102,7 @@ struct LinksAPI: Sendable {
                 let issued = try await issueBatch(rows, campaign: campaign)
                 rows.removeAll(keepingCapacity: true)
                 var text = ""
-                for row in issued { text += output.row(row, writer: self) }
+                for row in issued { text += try output.row(row, writer: self) }
                 try await writer.write(ByteBuffer(string: text))
             }
             func take(_ lines: [RecipientLine]) async throws {
@@ -126,7 +123,7 @@ struct LinksAPI: Sendable {
                 while try await cursor.next() != nil {}
             }
             try await flush()
-            try await writer.write(ByteBuffer(string: output.end()))
+            try await writer.write(ByteBuffer(string: try output.end()))
             try await writer.finish(nil)
         }
         let contentType = answerCSV ? "text/csv; charset=utf-8" : "application/json; charset=utf-8"
@@ -190,8 +187,8 @@ struct LinkView: Encodable {
 /// How a streamed answer is framed: CSV rows, or a JSON object whose errors come last.
 protocol LinkStreamOutput {
     mutating func start() -> String
-    mutating func row(_ row: LinksAPI.Issued, writer: LinksAPI) -> String
-    mutating func end() -> String
+    mutating func row(_ row: LinksAPI.Issued, writer: LinksAPI) throws -> String
+    mutating func end() throws -> String
 }
 
 struct CSVStreamOutput: LinkStreamOutput {
@@ -214,10 +211,10 @@ struct JSONStreamOutput: LinkStreamOutput {
 
     func start() -> String { "{\"links\":[" }
 
-    mutating func row(_ row: LinksAPI.Issued, writer: LinksAPI) -> String {
+    mutating func row(_ row: LinksAPI.Issued, writer: LinksAPI) throws -> String {
         switch row {
         case .issued(_, let link):
-            let data = (try? APIJSON.encoder.encode(LinkView(link, config: config))) ?? Data()
+            let data = try APIJSON.encoder.encode(LinkView(link, config: config))
             defer { wroteLink = true }
             return (wroteLink ? "," : "") + String(decoding: data, as: UTF8.self)
         case .unreadable(let error):
@@ -226,8 +223,8 @@ struct JSONStreamOutput: LinkStreamOutput {
         }
     }
 
-    func end() -> String {
-        let data = (try? APIJSON.encoder.encode(errors)) ?? Data("[]".utf8)
+    func end() throws -> String {
+        let data = try APIJSON.encoder.encode(errors)
         return "],\"errors\":" + String(decoding: data, as: UTF8.self) + (omitted > 0 ? ",\"errors_omitted\":\(omitted)" : "") + "}"
     }
 }

@@ -47,9 +47,7 @@ struct MessagesAPI: Sendable {
     @Sendable func prepare(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
         let body = try await Self.read(request)
-        guard let campaign = try await store.campaign(companyID: company.id, ref: body.campaign) else {
-            throw APIError.notFound("campaign \(body.campaign)")
-        }
+        let campaign = try await CampaignsAPI.campaign(body.campaign, of: company, in: store)
         guard body.text.count <= Self.maximumTextLength else {
             throw APIError.invalid("text", "at most \(Self.maximumTextLength) characters")
         }
@@ -66,7 +64,7 @@ struct MessagesAPI: Sendable {
             inputs, text: body.text, purpose: body.purpose ?? campaign.purpose, preview: body.preview ?? false,
             company: company, campaign: campaign
         )
-        if request.headers[.accept]?.lowercased().contains("text/csv") ?? false {
+        if request.acceptsCSV {
             var csv = CSVWriter.row(["to", "text", "link", "encoding", "characters", "segments", "remaining", "rule", "error"])
             for result in results {
                 csv += CSVWriter.row([
@@ -88,7 +86,7 @@ struct MessagesAPI: Sendable {
     /// JSON, or a CSV of recipients (a phone column, or one number a line) with the rest in the query:
     /// `?campaign=REF&text=...&purpose=marketing&preview=true`.
     static func read(_ request: Request) async throws -> PrepareRequest {
-        guard request.headers[.contentType]?.lowercased().hasPrefix("text/csv") ?? false else {
+        guard request.sendsCSV else {
             return try await APIJSON.decode(PrepareRequest.self, from: request)
         }
         let query = request.uri.queryParameters
@@ -99,12 +97,7 @@ struct MessagesAPI: Sendable {
             guard let purpose = Purpose(rawValue: value) else { throw APIError.invalid("purpose", "must be marketing, informational or transactional") }
             return purpose
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: APIJSON.maximumBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body_too_large", "CSV batches are limited to 8 MB")
-        }
+        let buffer = try await request.collectBody(upTo: APIJSON.maximumBodyBytes, limit: "CSV batches are limited to 8 MB")
         let recipients: [String]
         do {
             recipients = try RecipientCSVReader.read(buffer.readableBytesView).map(\.phone)

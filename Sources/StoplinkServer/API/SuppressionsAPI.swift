@@ -67,7 +67,7 @@ struct SuppressionsAPI: Sendable {
     /// order without one); adds opt-outs with source `import` in batches, never opting anyone back in.
     @Sendable func importCSV(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
-        guard request.headers[.contentType]?.lowercased().hasPrefix("text/csv") ?? false else {
+        guard request.sendsCSV else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the opt-outs as text/csv")
         }
         let now = clock.now()

@@ -152,7 +152,7 @@ struct WebhooksAPI: Sendable {
     @Sendable func test(request: Request, context: AppRequestContext) async throws -> Response {
         let endpoint = try await endpoint(context)
         let id = "msg_test_" + ShortCode.generate(length: 16)
-        let result = await dispatcher.send(body: WebhookPayload.test(id: id, at: clock.now()), id: id, to: endpoint)
+        let result = await dispatcher.send(body: try WebhookPayload.test(id: id, at: clock.now()), id: id, to: endpoint)
         struct Answer: Encodable {
             var id: String
             var delivered: Bool

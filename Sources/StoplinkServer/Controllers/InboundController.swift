@@ -28,7 +28,7 @@ struct InboundController: Sendable {
     @Sendable func twilio(request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await collect(request)
         let pairs = try Self.formPairs(body)
-        let fields = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        let fields = FormBody.fields(pairs)
         guard let company = try await company(for: fields["To"] ?? "", context: context) else {
             return Response(status: .notFound, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "unknown number\n")))
         }
@@ -101,15 +101,7 @@ struct InboundController: Sendable {
         ), company: company, context: context)
         struct Answer: Encodable {
             var action: InboundAction
-            var reply: String?
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(action, forKey: .action)
-                try container.encode(reply, forKey: .reply)
-            }
-
-            enum CodingKeys: String, CodingKey { case action, reply }
+            @Nullable var reply: String?
         }
         return try APIJSON.response(Answer(action: record.action, reply: record.reply))
     }
@@ -141,27 +133,16 @@ struct InboundController: Sendable {
     }
 
     private func collect(_ request: Request) async throws -> ByteBuffer {
-        do {
-            return try await request.body.collect(upTo: Self.maximumBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body_too_large", "inbound messages are limited to 64 KB")
-        }
+        try await request.collectBody(upTo: Self.maximumBodyBytes, limit: "inbound messages are limited to 64 KB")
     }
 
     /// Form fields in order, as Twilio signs them.
     static func formPairs(_ body: ByteBuffer) throws -> [(String, String)] {
-        var pairs: [(String, String)] = []
-        for part in body.readableBytesView.split(separator: UInt8(ascii: "&")) {
-            let halves = part.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            do {
-                let name = try FormBody.decode(halves[0])
-                let value = halves.count > 1 ? try FormBody.decode(halves[1]) : ""
-                pairs.append((name, value))
-            } catch {
-                throw APIError(.badRequest, "invalid_form", "the form body cannot be read")
-            }
+        do {
+            return try FormBody.pairs(body.readableBytesView)
+        } catch {
+            throw APIError(.badRequest, "invalid_form", "the form body cannot be read")
         }
-        return pairs
     }
 
     static func escapeXML(_ text: String) -> String {

@@ -34,7 +34,7 @@ struct LandingController: Sendable {
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
         let code = context.parameters.get("code") ?? ""
         guard let found = try await lookUp(code) else {
-            return notFound(request, language: chooseLanguage(request, company: nil))
+            return try notFound(request, language: chooseLanguage(request, company: nil))
         }
         visits.record(visit(to: found.link, request: request, context: context))
         var response = try await page(
@@ -49,15 +49,15 @@ struct LandingController: Sendable {
         var language = chooseLanguage(request, company: nil)
         if isCrossSite(request) {
             context.logger.notice("refused a cross-site form post")
-            return message(.forbidden, "forbidden", language: language)
+            return try message(.forbidden, "forbidden", language: language)
         }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: Self.maximumFormBytes)
-        } catch is NIOTooManyBytesError {
-            return message(.contentTooLarge, "too_large", language: language)
+            body = try await request.collectBody(upTo: Self.maximumFormBytes, limit: "forms are limited to 16 KB")
+        } catch let error as APIError where error.status == .contentTooLarge {
+            return try message(.contentTooLarge, "too_large", language: language)
         }
-        guard let found = try await lookUp(code) else { return notFound(request, language: language) }
+        guard let found = try await lookUp(code) else { return try notFound(request, language: language) }
         language = chooseLanguage(request, company: found.company)
 
         let fields: [String: String]
@@ -71,7 +71,7 @@ struct LandingController: Sendable {
         let now = clock.now()
         guard let token = fields["token"], formToken.isValid(token, code: found.link.code, at: now) else {
             context.logger.notice("refused a form post without a valid token")
-            return message(.forbidden, "forbidden", language: language)
+            return try message(.forbidden, "forbidden", language: language)
         }
         if let suppression = try await store.suppression(companyID: found.company.id, phone: found.link.phone),
            suppression.scope.covers(found.company.optOutScope) {
@@ -120,7 +120,7 @@ struct LandingController: Sendable {
     @Sendable func done(request: Request, context: AppRequestContext) async throws -> Response {
         let code = context.parameters.get("code") ?? ""
         guard let found = try await lookUp(code) else {
-            return notFound(request, language: chooseLanguage(request, company: nil))
+            return try notFound(request, language: chooseLanguage(request, company: nil))
         }
         let chosen = chooseLanguage(request, company: found.company)
         guard let suppression = try await store.suppression(companyID: found.company.id, phone: found.link.phone) else {
@@ -128,7 +128,7 @@ struct LandingController: Sendable {
         }
         let body = suppression.scope == .all ? "body_done_all" : "body_done"
         let company = found.company.name
-        return html(.ok, renderer.render("message", language: chosen, values: [
+        return html(.ok, try renderer.render("message", language: chosen, values: [
             "company": company, "title": renderer.text("title_done", language: chosen),
             "paragraphs": [renderer.text(body, language: chosen, ["company": company])],
         ]))
@@ -154,13 +154,13 @@ struct LandingController: Sendable {
            suppression.scope.covers(company.optOutScope) {
             let key = suppression.scope == .all ? "body_already_all" : "body_already"
             let date = Self.dateText(suppression.since, language: language)
-            return html(.ok, renderer.render("message", language: language, values: [
+            return html(.ok, try renderer.render("message", language: language, values: [
                 "company": company.name, "title": renderer.text("title_already", language: language),
                 "paragraphs": [renderer.text(key, language: language, ["masked": masked, "company": company.name, "date": date])],
             ]))
         }
         if try await isLocked(found.link, at: clock.now()) {
-            return html(status == .ok ? .tooManyRequests : status, renderer.render("message", language: language, values: [
+            return html(status == .ok ? .tooManyRequests : status, try renderer.render("message", language: language, values: [
                 "company": company.name, "title": renderer.text("title_locked", language: language),
                 "paragraphs": [renderer.text("body_locked", language: language, ["company": company.name])],
             ]))
@@ -187,16 +187,16 @@ struct LandingController: Sendable {
         }
         values["reason_text_label"] = renderer.text("reason_text_label", language: language, ["company": company.name])
         if let error = form.error { values["error"] = renderer.text(error, language: language) }
-        return html(status, renderer.render("form", language: language, values: values))
+        return html(status, try renderer.render("form", language: language, values: values))
     }
 
-    func notFound(_ request: Request, language: String) -> Response {
-        message(.notFound, "not_found", language: language)
+    func notFound(_ request: Request, language: String) throws -> Response {
+        try message(.notFound, "not_found", language: language)
     }
 
     /// A page with a title and one paragraph from the locale table (`title_NAME`, `body_NAME`).
-    func message(_ status: HTTPResponse.Status, _ name: String, language: String) -> Response {
-        html(status, renderer.render("message", language: language, values: [
+    func message(_ status: HTTPResponse.Status, _ name: String, language: String) throws -> Response {
+        html(status, try renderer.render("message", language: language, values: [
             "title": renderer.text("title_\(name)", language: language),
             "paragraphs": [renderer.text("body_\(name)", language: language)],
         ]))
@@ -268,7 +268,7 @@ struct LandingController: Sendable {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data("\(address)|\(agent ?? "")".utf8), using: SymmetricKey(data: visitorKey)
         )
-        let visitor = Data(mac).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let visitor = Hex.encode(Data(mac).prefix(12))
         return Visit(linkID: link.id, kind: kind, visitor: visitor, at: clock.now())
     }
 

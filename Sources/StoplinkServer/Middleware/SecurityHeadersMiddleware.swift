@@ -1,13 +1,20 @@
 import HTTPTypes
 import Hummingbird
 
-/// The headers every page carries: no script, no framing, no referrer, no caching, no indexing.
+/// The headers every answer carries: no script, no framing, no referrer, no caching, no indexing.
+/// Errors thrown further in (401 from the key middleware, 404, 413, 422) become their answers
+/// here, so they carry the headers too.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let contentSecurityPolicy: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
         response.headers[.contentSecurityPolicy] = contentSecurityPolicy
         response.headers[.referrerPolicy] = "no-referrer"
         response.headers[.xRobotsTag] = "noindex"

@@ -59,7 +59,8 @@ public struct PageRenderer: Sendable {
 
     /// Renders `template` with `values`; the language switcher and stylesheet are added here.
     /// The switcher's links are relative (`?lang=de`), so a page never echoes its request path.
-    public func render(_ template: String, language: String, values: [String: Any]) -> String {
+    /// A template that is not there is an error (a 500), never an empty page.
+    public func render(_ template: String, language: String, values: [String: Any]) throws -> String {
         var context = values
         context["lang"] = language
         context["css"] = stylesheet
@@ -68,7 +69,8 @@ public struct PageRenderer: Sendable {
             ["tag": tag, "name": text("language_name", language: tag), "href": "?lang=\(tag)",
              "current": tag == language] as [String: Any]
         }
-        return library.render(context, withTemplate: template) ?? ""
+        guard let page = library.render(context, withTemplate: template) else { throw RendererError.missingTemplate(template) }
+        return page
     }
 }
 

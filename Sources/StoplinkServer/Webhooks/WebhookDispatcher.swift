@@ -38,9 +38,10 @@ public final class WebhookDispatcher: Service, Sendable {
     private let clock: any WallClock
     private let policy: WebhookURLPolicy
     private let logger: Logger
-    private let pollInterval: Duration
+    /// nil: rounds run only when `runOnce` is called, so a test's own rounds never race a loop.
+    private let pollInterval: Duration?
 
-    public init(store: any Store, clock: any WallClock, allowInsecure: Bool, logger: Logger, pollInterval: Duration = .milliseconds(200)) {
+    public init(store: any Store, clock: any WallClock, allowInsecure: Bool, logger: Logger, pollInterval: Duration? = .milliseconds(200)) {
         self.store = store
         self.clock = clock
         policy = WebhookURLPolicy(allowInsecure: allowInsecure)
@@ -49,10 +50,14 @@ public final class WebhookDispatcher: Service, Sendable {
     }
 
     public func run() async throws {
+        guard let pollInterval else {
+            try? await gracefulShutdown()
+            return
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let sent = await runOnce()
             if sent == 0 {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
             }
         }
     }
@@ -120,7 +125,16 @@ public final class WebhookDispatcher: Service, Sendable {
     }
 
     private func attempt(_ delivery: WebhookDelivery, of event: ConsentEvent, to endpoint: WebhookEndpoint) async -> AttemptOutcome {
-        let body = WebhookPayload.event(event, id: delivery.messageID)
+        let body: Data
+        do {
+            body = try WebhookPayload.event(event, id: delivery.messageID)
+        } catch {
+            // Encoding fails the same way every time: no retry, and never an empty signed body.
+            logger.error("could not encode a webhook payload", metadata: [
+                "endpoint": "\(endpoint.id)", "delivery": "\(delivery.id)", "error": "\(error)",
+            ])
+            return .failed(statusCode: nil, error: "the payload could not be encoded", retryAt: nil)
+        }
         let result = await send(body: body, id: delivery.messageID, to: endpoint)
         switch result {
         case .answered(let status, _, _) where (200..<300).contains(status):
@@ -175,22 +189,23 @@ public final class WebhookDispatcher: Service, Sendable {
                 text += String(buffer: chunk)
                 if text.utf8.count >= Self.maximumResponseBytes { break }
             }
-            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Self.retryAfterSeconds)
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap { Self.retryAfterSeconds($0, now: now) }
             return .answered(status: Int(response.status.code), retryAfter: retryAfter, text: String(text.prefix(200)))
         } catch {
             return .notSent("could not reach the endpoint: \(String(describing: error).prefix(200))")
         }
     }
 
-    /// `Retry-After` as seconds or an HTTP date.
-    static func retryAfterSeconds(_ value: String) -> TimeInterval? {
+    /// `Retry-After` as seconds or an HTTP date, counted from `now` (the dispatcher's clock).
+    static func retryAfterSeconds(_ value: String, now: Date) -> TimeInterval? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
         // Only finite numbers: "nan" or "inf" parse as Doubles and would poison the schedule.
-        if let seconds = TimeInterval(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite ? seconds : nil }
+        if let seconds = TimeInterval(trimmed) { return seconds.isFinite ? seconds : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).map { $0.timeIntervalSinceNow }
+        return formatter.date(from: trimmed).map { $0.timeIntervalSince(now) }
     }
 }
 
@@ -203,20 +218,20 @@ enum WebhookPayload {
         var data: Payload
     }
 
-    static func event(_ event: ConsentEvent, id: String) -> Data {
-        let envelope = Envelope(
-            id: id, type: WebhookEventType.of(event.action), createdAt: APIJSON.timestamp(event.occurredAt),
-            data: ConsentEventView(event: event)
-        )
-        return (try? APIJSON.encoder.encode(envelope)) ?? Data()
+    static func event(_ event: ConsentEvent, id: String) throws -> Data {
+        try encode(id: id, type: WebhookEventType.of(event.action), at: event.occurredAt, data: ConsentEventView(event: event))
     }
 
-    static func test(id: String, at: Date) -> Data {
+    static func test(id: String, at: Date) throws -> Data {
         struct TestData: Encodable { var message: String }
-        let envelope = Envelope(
-            id: id, type: WebhookEventType.test, createdAt: APIJSON.timestamp(at),
+        return try encode(
+            id: id, type: WebhookEventType.test, at: at,
             data: TestData(message: "A test event from Stoplink: your endpoint is reachable and can check signatures.")
         )
-        return (try? APIJSON.encoder.encode(envelope)) ?? Data()
+    }
+
+    /// The envelope around `data`; an encoding failure is thrown, never sent as an empty body.
+    static func encode(id: String, type: String, at: Date, data: some Encodable) throws -> Data {
+        try APIJSON.encoder.encode(Envelope(id: id, type: type, createdAt: APIJSON.timestamp(at), data: data))
     }
 }

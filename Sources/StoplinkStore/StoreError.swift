@@ -7,6 +7,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case unknownStoredValue(column: String, value: String)
     /// The database was migrated by a newer Stoplink: this build must not read or write it.
     case schemaIsNewer(unknownMigrations: [String])
+    /// A backup would overwrite an existing file.
+    case backupExists(String)
+    /// A fresh copy failed SQLite's integrity check.
+    case backupDamaged(String)
 
     public var description: String {
         switch self {
@@ -17,6 +21,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .schemaIsNewer(let unknown):
             "the database schema is newer than this stoplink knows (migrations \(unknown.joined(separator: ", "))): "
                 + "run the newer stoplink that migrated it, or restore a backup"
+        case .backupExists(let path): "\(path) already exists: choose a new file for the backup"
+        case .backupDamaged(let verdict): "the copy failed its integrity check (\(verdict)); the database was left as it is"
         }
     }
 }

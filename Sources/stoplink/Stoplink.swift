@@ -4,6 +4,8 @@ import ArgumentParser
 struct Stoplink: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "SMS opt-outs by short link: the recipient's page, the ledger and the tools around them.",
-        subcommands: [Serve.self, Migrate.self, CompanyCommand.self, KeyCommand.self, NumberCommand.self, LinksCommand.self]
+        subcommands: [
+            Serve.self, Migrate.self, CompanyCommand.self, KeyCommand.self, NumberCommand.self, LinksCommand.self, BackupCommand.self,
+        ]
     )
 }

@@ -39,3 +39,26 @@ public enum Language {
         return weighted.sorted { $0.q != $1.q ? $0.q > $1.q : $0.order < $1.order }.map(\.tag)
     }
 }
+
+extension Language {
+    /// The language of the country a number belongs to, when Stoplink speaks it.
+    public static func ofCountry(_ region: String?) -> String? {
+        guard let region else { return nil }
+        return countryLanguages[region.uppercased()]
+    }
+
+    static let countryLanguages: [String: String] = {
+        var table: [String: String] = [:]
+        let groups: [String: [String]] = [
+            "nl": ["NL", "SR", "AW", "CW", "SX", "BQ"],
+            "de": ["DE", "AT", "CH", "LI"],
+            "fr": ["FR", "MC", "LU", "BE", "SN", "CI", "ML", "BF", "NE", "TG", "BJ", "GA", "CG", "CD", "CM", "MG", "HT", "RE", "GP", "MQ", "GF", "PF", "NC"],
+            "es": ["ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY", "SV", "NI", "CR", "PA", "UY", "PR", "GQ"],
+            "ru": ["RU", "BY", "KZ", "KG"],
+        ]
+        for (language, regions) in groups {
+            for region in regions { table[region] = language }
+        }
+        return table
+    }()
+}

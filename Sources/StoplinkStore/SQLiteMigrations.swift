@@ -209,6 +209,28 @@ enum SQLiteMigrations {
                 in: db
             )
         }
+        migrator.registerMigration("008-idempotency-reservations") { db in
+            // A key is reserved before its request runs (no answer yet), so the answer columns
+            // become nullable: SQLite cannot relax NOT NULL, hence a new table.
+            try db.execute(sql: """
+                CREATE TABLE idempotency_keys (
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    reserved_at INTEGER NOT NULL,
+                    status INTEGER,
+                    content_type TEXT,
+                    body BLOB,
+                    answered_at INTEGER,
+                    PRIMARY KEY (company_id, key),
+                    CHECK ((status IS NULL) = (body IS NULL) AND (status IS NULL) = (content_type IS NULL)
+                           AND (status IS NULL) = (answered_at IS NULL))
+                );
+                INSERT INTO idempotency_keys (company_id, key, request_hash, reserved_at, status, content_type, body, answered_at)
+                    SELECT company_id, key, request_hash, created_at, status, content_type, body, created_at FROM idempotent_answers;
+                DROP TABLE idempotent_answers;
+                """)
+        }
         return migrator
     }
 

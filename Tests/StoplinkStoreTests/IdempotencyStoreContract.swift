@@ -43,4 +43,61 @@ struct IdempotencyStoreContract {
             #expect(try await store.idempotentAnswer(companyID: company.id, key: "k") == winners.first.map(Self.answer))
         }
     }
+
+    @Test("of parallel reservations of one key exactly one runs; the others see it in flight, then its answer",
+          arguments: StoreFactory.all)
+    func parallelReservations(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+
+            let outcomes = try await withThrowingTaskGroup(of: IdempotencyReservation.self) { group in
+                for _ in 0..<Sample.writers {
+                    group.addTask {
+                        try await store.reserveIdempotencyKey(companyID: company.id, key: "k", requestHash: "hash-1", at: Sample.now)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let saved = try await store.saveIdempotentAnswer(companyID: company.id, key: "k", answer: Self.answer(1), at: Sample.now)
+            let after = try await store.reserveIdempotencyKey(companyID: company.id, key: "k", requestHash: "hash-1", at: Sample.now)
+
+            #expect(outcomes.filter { $0 == .reserved }.count == 1)
+            #expect(outcomes.filter { $0 == .inFlight(requestHash: "hash-1") }.count == Sample.writers - 1)
+            #expect(saved)
+            #expect(after == .answered(Self.answer(1)))
+        }
+    }
+
+    @Test("a released reservation can be taken again; a saved answer is never released", arguments: StoreFactory.all)
+    func release(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            _ = try await store.reserveIdempotencyKey(companyID: company.id, key: "failed", requestHash: "hash-1", at: Sample.now)
+            _ = try await store.saveIdempotentAnswer(companyID: company.id, key: "done", answer: Self.answer(2), at: Sample.now)
+
+            try await store.releaseIdempotencyKey(companyID: company.id, key: "failed")
+            try await store.releaseIdempotencyKey(companyID: company.id, key: "done")
+
+            #expect(try await store.reserveIdempotencyKey(companyID: company.id, key: "failed", requestHash: "hash-1", at: Sample.now) == .reserved)
+            #expect(try await store.idempotentAnswer(companyID: company.id, key: "done") == Self.answer(2))
+        }
+    }
+
+    @Test("a reservation whose request never finished is taken over once it is stale, not before", arguments: StoreFactory.all)
+    func staleReservation(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            _ = try await store.reserveIdempotencyKey(companyID: company.id, key: "k", requestHash: "hash-1", at: Sample.now)
+            let justBefore = Sample.now.addingTimeInterval(IdempotencyLifetime.reservation - 1)
+            let after = Sample.now.addingTimeInterval(IdempotencyLifetime.reservation + 1)
+
+            let early = try await store.reserveIdempotencyKey(companyID: company.id, key: "k", requestHash: "hash-2", at: justBefore)
+            let late = try await store.reserveIdempotencyKey(companyID: company.id, key: "k", requestHash: "hash-2", at: after)
+            let again = try await store.reserveIdempotencyKey(companyID: company.id, key: "k", requestHash: "hash-2", at: after)
+
+            #expect(early == .inFlight(requestHash: "hash-1"))
+            #expect(late == .reserved)
+            #expect(again == .inFlight(requestHash: "hash-2"))
+        }
+    }
 }

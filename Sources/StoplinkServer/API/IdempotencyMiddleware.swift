@@ -6,10 +6,12 @@ import NIOCore
 import StoplinkCore
 import StoplinkStore
 
-/// `Idempotency-Key` on a POST: the first answer is kept and a repeat with the same key and body
-/// gets it again; the same key with another body is refused (422). Bodies up to 8 MB take part;
-/// a larger (streamed CSV) body is processed as usual, which is safe because issuing links and
-/// importing opt-outs are idempotent by nature.
+/// `Idempotency-Key` on a POST: the key is reserved before the request runs, so a repeat while it
+/// runs is told so (409 with `Retry-After`) instead of running it twice; the first answer is kept
+/// and a repeat with the same key and body gets it again; the same key with another body is
+/// refused (422); a request that fails (throws or answers 5xx) frees the key for a retry. Bodies
+/// up to 8 MB take part; a larger (streamed CSV) body is processed as usual, which is safe because
+/// issuing links and importing opt-outs are idempotent by nature.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     static let header = HTTPField.Name("Idempotency-Key")!
@@ -38,29 +40,60 @@ struct IdempotencyMiddleware: RouterMiddleware {
         hasher.update(data: Data(body.readableBytesView))
         let requestHash = Hex.encode(hasher.finalize())
 
-        if let earlier = try await store.idempotentAnswer(companyID: company.id, key: key) {
-            guard earlier.requestHash == requestHash else {
-                throw APIError(.unprocessableContent, "idempotency_key_reused", "this Idempotency-Key was used with another request")
-            }
+        switch try await store.reserveIdempotencyKey(companyID: company.id, key: key, requestHash: requestHash, at: clock.now()) {
+        case .answered(let earlier):
+            guard earlier.requestHash == requestHash else { throw Self.reused }
             return replay(earlier)
+        case .inFlight(let runningHash):
+            guard runningHash == requestHash else { throw Self.reused }
+            var response = try Self.inFlight.response(from: request, context: context)
+            response.headers[.retryAfter] = "1"
+            return response
+        case .reserved:
+            break
         }
-        var replayable = request
-        replayable.body = RequestBody(buffer: body)
-        let response = try await next(replayable, context)
-        guard (200..<300).contains(response.status.code) || (400..<500).contains(response.status.code) else { return response }
-        let sink = CollectingWriter.Sink()
-        try await response.body.write(CollectingWriter(sink: sink))
-        let collected = sink.buffer
-        let answer = IdempotentAnswer(
-            requestHash: requestHash, status: response.status.code,
-            contentType: response.headers[.contentType] ?? "application/json", body: Data(collected.readableBytesView)
-        )
-        if answer.body.count <= Self.maximumStoredAnswer {
-            _ = try await store.saveIdempotentAnswer(companyID: company.id, key: key, answer: answer, at: clock.now())
+        do {
+            var replayable = request
+            replayable.body = RequestBody(buffer: body)
+            let response = try await next(replayable, context)
+            guard (200..<300).contains(response.status.code) || (400..<500).contains(response.status.code) else {
+                await release(company: company.id, key: key, context: context)
+                return response
+            }
+            let sink = CollectingWriter.Sink()
+            try await response.body.write(CollectingWriter(sink: sink))
+            let collected = sink.buffer
+            let answer = IdempotentAnswer(
+                requestHash: requestHash, status: response.status.code,
+                contentType: response.headers[.contentType] ?? "application/json", body: Data(collected.readableBytesView)
+            )
+            if answer.body.count <= Self.maximumStoredAnswer {
+                _ = try await store.saveIdempotentAnswer(companyID: company.id, key: key, answer: answer, at: clock.now())
+            } else {
+                await release(company: company.id, key: key, context: context)
+            }
+            var copy = response
+            copy.body = ResponseBody(byteBuffer: collected)
+            return copy
+        } catch {
+            await release(company: company.id, key: key, context: context)
+            throw error
         }
-        var copy = response
-        copy.body = ResponseBody(byteBuffer: collected)
-        return copy
+    }
+
+    static let reused = APIError(.unprocessableContent, "idempotency_key_reused", "this Idempotency-Key was used with another request")
+    static let inFlight = APIError(
+        .conflict, "idempotency_key_in_flight", "a request with this Idempotency-Key is still running; retry after a second"
+    )
+
+    /// Frees the key of a request that failed, so that a retry runs it; when even that fails, the
+    /// reservation lapses after `IdempotencyLifetime.reservation`.
+    private func release(company: String, key: String, context: Context) async {
+        do {
+            try await store.releaseIdempotencyKey(companyID: company, key: key)
+        } catch {
+            context.logger.error("could not release an Idempotency-Key reservation", metadata: ["error": "\(error)"])
+        }
     }
 
     private func replay(_ answer: IdempotentAnswer) -> Response {

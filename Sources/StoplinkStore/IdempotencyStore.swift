@@ -3,8 +3,9 @@ import StoplinkCore
 
 /// `Idempotency-Key`s: reserved while their request runs, then holding its answer for replays.
 public protocol IdempotencyStore: Sendable {
-    /// The answer saved under (company, key), nil when there is none (also while it is only reserved).
-    func idempotentAnswer(companyID: String, key: String) async throws -> IdempotentAnswer?
+    /// The answer saved under (company, key), nil when there is none (also while it is only
+    /// reserved, and once it is older than `IdempotencyLifetime.answer` at `at`).
+    func idempotentAnswer(companyID: String, key: String, at: Date) async throws -> IdempotentAnswer?
     /// Saves an answer once per (company, key): true for the one caller whose answer was saved,
     /// false for every other, also when they race; the first saved answer is never replaced. A
     /// reservation of the key is completed by the save.
@@ -13,7 +14,8 @@ public protocol IdempotencyStore: Sendable {
     /// any number of callers racing for a key, also in other processes, exactly one gets
     /// `.reserved`; the others get `.inFlight` while that reservation is open and `.answered` once
     /// its answer is saved. A reservation older than `IdempotencyLifetime.reservation` at `at` (its
-    /// process died) counts as absent and is taken over.
+    /// process died) and an answer older than `IdempotencyLifetime.answer` count as absent and are
+    /// taken over; every expired answer, of any key, is deleted on the way.
     func reserveIdempotencyKey(companyID: String, key: String, requestHash: String, at: Date) async throws -> IdempotencyReservation
     /// Removes the reservation of (company, key) so that a retry can run (its request failed);
     /// a saved answer is never removed.
@@ -25,6 +27,8 @@ public enum IdempotencyLifetime {
     /// A reservation whose request neither answered nor was released (the process stopped) blocks
     /// its key this long; no request of the API runs longer.
     public static let reservation: TimeInterval = 10 * 60
+    /// A saved answer is replayed for this long, then forgotten.
+    public static let answer: TimeInterval = 24 * 60 * 60
 }
 
 /// What reserving an `Idempotency-Key` found.

@@ -231,6 +231,19 @@ enum SQLiteMigrations {
                 DROP TABLE idempotent_answers;
                 """)
         }
+        migrator.registerMigration("009-idempotency-expiry-and-secrets") { db in
+            // Answers expire after a day: the sweep finds old ones by this index. Answers kept
+            // before now may hold a new API key or a whsec_ secret in the clear: they become the
+            // marker that is stored from now on.
+            try db.execute(sql: """
+                CREATE INDEX idempotency_keys_by_answer_time ON idempotency_keys (answered_at);
+                UPDATE idempotency_keys
+                SET status = 409, content_type = 'application/json; charset=utf-8',
+                    body = CAST('{"error":{"code":"already_created","details":[],"message":"already created; the secret was shown once"}}' AS BLOB)
+                WHERE status IS NOT NULL
+                  AND (CAST(body AS TEXT) LIKE '%"key":"sk\\_%' ESCAPE '\\' OR CAST(body AS TEXT) LIKE '%"secret":"whsec\\_%' ESCAPE '\\');
+                """)
+        }
         return migrator
     }
 

@@ -4,9 +4,11 @@ import StoplinkCore
 
 /// `IdempotencyStore` on SQLite: one row per (company, key), a reservation until its answer is saved.
 extension SQLiteStore {
-    public func idempotentAnswer(companyID: String, key: String) async throws -> IdempotentAnswer? {
+    public func idempotentAnswer(companyID: String, key: String, at: Date) async throws -> IdempotentAnswer? {
         try await writer.read { db in
-            try Self.idempotencyRow(db, companyID: companyID, key: key).flatMap(Self.answer)
+            guard let row = try Self.idempotencyRow(db, companyID: companyID, key: key),
+                  let answeredAt: Int64 = row["answered_at"], answeredAt >= Self.answersExpire(at) else { return nil }
+            return Self.answer(row)
         }
     }
 
@@ -30,6 +32,8 @@ extension SQLiteStore {
     public func reserveIdempotencyKey(companyID: String, key: String, requestHash: String, at: Date) async throws -> IdempotencyReservation {
         try await writer.write { db in
             let staleBefore = Millis.from(at.addingTimeInterval(-IdempotencyLifetime.reservation))
+            // The sweep: an index range on answered_at, nearly always empty.
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE answered_at < ?", arguments: [Self.answersExpire(at)])
             // Inserts, or takes over a reservation whose request never finished; a live one or an answer stays.
             try db.execute(
                 sql: """
@@ -54,6 +58,11 @@ extension SQLiteStore {
                 sql: "DELETE FROM idempotency_keys WHERE company_id = ? AND key = ? AND status IS NULL", arguments: [companyID, key]
             )
         }
+    }
+
+    /// Answers saved before this (Unix milliseconds) are no longer replayed.
+    private static func answersExpire(_ now: Date) -> Int64 {
+        Millis.from(now.addingTimeInterval(-IdempotencyLifetime.answer))
     }
 
     private static func idempotencyRow(_ db: Database, companyID: String, key: String) throws -> Row? {

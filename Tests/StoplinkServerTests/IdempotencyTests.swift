@@ -133,4 +133,67 @@ struct IdempotencyTests {
         #expect(retried.status == .created)
         #expect(try await fixture.store.keys(companyID: fixture.company.id).filter { $0.name == "ci" }.count == 1)
     }
+
+    @Test("An answer that shows a secret is never kept: a repeat hears 409 already_created, and no secret is stored")
+    func secretsAreNotKept() async throws {
+        let fixture = try await APIFixture()
+        let hook = try await fixture.store.createEndpoint(
+            companyID: fixture.company.id, url: "http://127.0.0.1:9/hook", description: "", eventTypes: [], at: fixture.base.clock.now()
+        )
+        let requests: [(key: String, path: String, json: String?)] = [
+            ("new-key", "/api/v1/keys", #"{"name": "ci"}"#),
+            ("new-hook", "/api/v1/webhooks", #"{"url": "http://127.0.0.1:9/hook"}"#),
+            ("rotate-hook", "/api/v1/webhooks/\(hook.id)/rotate-secret", nil),
+            ("inbound-secret", "/api/v1/inbound/secret", nil),
+        ]
+
+        let answers = try await fixture.application().test(.router) { client in
+            var answers: [(first: TestResponse, repeated: TestResponse)] = []
+            for request in requests {
+                let headers: HTTPFields = [Self.keyHeader: request.key]
+                let first = try await client.api(.post, request.path, key: fixture.key, json: request.json, headers: headers)
+                let repeated = try await client.api(.post, request.path, key: fixture.key, json: request.json, headers: headers)
+                answers.append((first, repeated))
+            }
+            return answers
+        }
+
+        for (request, answer) in zip(requests, answers) {
+            #expect(answer.first.status.code / 100 == 2, "\(request.path)")
+            #expect(text(answer.first).contains("sk_") || text(answer.first).contains("whsec_"), "the first answer shows the secret")
+            #expect(answer.first.headers[IdempotencyMiddleware.shownOnce] == nil)
+            #expect(answer.repeated.status == .conflict, "\(request.path)")
+            #expect(try errorCode(answer.repeated) == "already_created")
+            #expect(answer.repeated.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            let kept = try #require(try await fixture.store.idempotentAnswer(
+                companyID: fixture.company.id, key: request.key, at: fixture.base.clock.now()
+            ))
+            let keptText = String(decoding: kept.body, as: UTF8.self)
+            #expect(!keptText.contains("sk_") && !keptText.contains("whsec_"), "\(request.path) kept \(keptText)")
+        }
+        #expect(try await fixture.store.keys(companyID: fixture.company.id).filter { $0.name == "ci" }.count == 1)
+    }
+
+    @Test("A kept answer is replayed for a day; 25 hours later the request runs again")
+    func answersExpire() async throws {
+        let fixture = try await APIFixture()
+        let headers: HTTPFields = [Self.keyHeader: "campaign-bf"]
+        let body = #"{"ref": "bf"}"#
+
+        let (first, nextDay, later) = try await fixture.application().test(.router) { client in
+            let first = try await client.api(.post, "/api/v1/campaigns", key: fixture.key, json: body, headers: headers)
+            fixture.base.clock.advance(by: 23 * 3600)
+            let nextDay = try await client.api(.post, "/api/v1/campaigns", key: fixture.key, json: body, headers: headers)
+            fixture.base.clock.advance(by: 2 * 3600)
+            let later = try await client.api(.post, "/api/v1/campaigns", key: fixture.key, json: body, headers: headers)
+            return (first, nextDay, later)
+        }
+
+        #expect(first.status == .created)
+        #expect(nextDay.status == .created)
+        #expect(nextDay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+        #expect(later.status == .conflict, "the request ran again and found its campaign")
+        #expect(try errorCode(later) == "campaign_exists")
+        #expect(later.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+    }
 }

@@ -19,8 +19,8 @@ struct IdempotencyStoreContract {
 
             #expect(first)
             #expect(!second)
-            #expect(try await store.idempotentAnswer(companyID: company.id, key: "k1") == Self.answer(1))
-            #expect(try await store.idempotentAnswer(companyID: company.id, key: "k2") == nil)
+            #expect(try await store.idempotentAnswer(companyID: company.id, key: "k1", at: Sample.now) == Self.answer(1))
+            #expect(try await store.idempotentAnswer(companyID: company.id, key: "k2", at: Sample.now) == nil)
         }
     }
 
@@ -40,7 +40,7 @@ struct IdempotencyStoreContract {
 
             let winners = results.filter(\.1).map(\.0)
             #expect(winners.count == 1)
-            #expect(try await store.idempotentAnswer(companyID: company.id, key: "k") == winners.first.map(Self.answer))
+            #expect(try await store.idempotentAnswer(companyID: company.id, key: "k", at: Sample.now) == winners.first.map(Self.answer))
         }
     }
 
@@ -79,7 +79,7 @@ struct IdempotencyStoreContract {
             try await store.releaseIdempotencyKey(companyID: company.id, key: "done")
 
             #expect(try await store.reserveIdempotencyKey(companyID: company.id, key: "failed", requestHash: "hash-1", at: Sample.now) == .reserved)
-            #expect(try await store.idempotentAnswer(companyID: company.id, key: "done") == Self.answer(2))
+            #expect(try await store.idempotentAnswer(companyID: company.id, key: "done", at: Sample.now) == Self.answer(2))
         }
     }
 
@@ -98,6 +98,27 @@ struct IdempotencyStoreContract {
             #expect(early == .inFlight(requestHash: "hash-1"))
             #expect(late == .reserved)
             #expect(again == .inFlight(requestHash: "hash-2"))
+        }
+    }
+
+    @Test("an answer is replayed for a day, then forgotten: reads ignore it and the next reservation deletes it",
+          arguments: StoreFactory.all)
+    func answersExpire(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            _ = try await store.saveIdempotentAnswer(companyID: company.id, key: "old", answer: Self.answer(1), at: Sample.now)
+            let lastMinute = Sample.now.addingTimeInterval(IdempotencyLifetime.answer - 60)
+            let dayAndHourLater = Sample.now.addingTimeInterval(IdempotencyLifetime.answer + 3600)
+
+            let withinDay = try await store.idempotentAnswer(companyID: company.id, key: "old", at: lastMinute)
+            let afterDay = try await store.idempotentAnswer(companyID: company.id, key: "old", at: dayAndHourLater)
+            let otherKey = try await store.reserveIdempotencyKey(companyID: company.id, key: "new", requestHash: "hash-2", at: dayAndHourLater)
+
+            #expect(withinDay == Self.answer(1))
+            #expect(afterDay == nil)
+            #expect(otherKey == .reserved)
+            #expect(try await store.idempotentAnswer(companyID: company.id, key: "old", at: Sample.now) == nil, "deleted, not only hidden")
+            #expect(try await store.reserveIdempotencyKey(companyID: company.id, key: "old", requestHash: "hash-3", at: dayAndHourLater) == .reserved)
         }
     }
 }

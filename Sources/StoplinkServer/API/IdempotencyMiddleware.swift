@@ -23,6 +23,12 @@ struct IdempotencyMiddleware: RouterMiddleware {
     let clock: any WallClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await answer(request, context: context, next: next)
+        response.headers[Self.shownOnce] = nil
+        return response
+    }
+
+    private func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let key = request.headers[Self.header], let company = context.company else {
             return try await next(request, context)
         }
@@ -60,20 +66,19 @@ struct IdempotencyMiddleware: RouterMiddleware {
                 await release(company: company.id, key: key, context: context)
                 return response
             }
-            let sink = CollectingWriter.Sink()
-            try await response.body.write(CollectingWriter(sink: sink))
-            let collected = sink.buffer
+            var copy = response
+            copy.body = ResponseBody(byteBuffer: try await Self.collect(response))
+            // A secret is shown once and never kept: a repeat learns that it was created, not the secret.
+            let kept = response.headers[Self.shownOnce] == nil ? copy : try Self.alreadyCreated.response(from: request, context: context)
             let answer = IdempotentAnswer(
-                requestHash: requestHash, status: response.status.code,
-                contentType: response.headers[.contentType] ?? "application/json", body: Data(collected.readableBytesView)
+                requestHash: requestHash, status: kept.status.code, contentType: kept.headers[.contentType] ?? "application/json",
+                body: Data(try await Self.collect(kept).readableBytesView)
             )
             if answer.body.count <= Self.maximumStoredAnswer {
                 _ = try await store.saveIdempotentAnswer(companyID: company.id, key: key, answer: answer, at: clock.now())
             } else {
                 await release(company: company.id, key: key, context: context)
             }
-            var copy = response
-            copy.body = ResponseBody(byteBuffer: collected)
             return copy
         } catch {
             await release(company: company.id, key: key, context: context)
@@ -81,6 +86,10 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
     }
 
+    /// Set by a route on an answer that shows a secret once (a new API key, a webhook or inbound
+    /// secret); removed here before the answer leaves.
+    static let shownOnce = HTTPField.Name("Stoplink-Secret-Shown-Once")!
+    static let alreadyCreated = APIError(.conflict, "already_created", "already created; the secret was shown once")
     static let reused = APIError(.unprocessableContent, "idempotency_key_reused", "this Idempotency-Key was used with another request")
     static let inFlight = APIError(
         .conflict, "idempotency_key_in_flight", "a request with this Idempotency-Key is still running; retry after a second"
@@ -94,6 +103,12 @@ struct IdempotencyMiddleware: RouterMiddleware {
         } catch {
             context.logger.error("could not release an Idempotency-Key reservation", metadata: ["error": "\(error)"])
         }
+    }
+
+    private static func collect(_ response: Response) async throws -> ByteBuffer {
+        let sink = CollectingWriter.Sink()
+        try await response.body.write(CollectingWriter(sink: sink))
+        return sink.buffer
     }
 
     private func replay(_ answer: IdempotentAnswer) -> Response {
@@ -119,4 +134,14 @@ struct CollectingWriter: ResponseBodyWriter {
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
+
+extension Response {
+    /// This answer shows a secret once: an `Idempotency-Key` repeat gets 409 `already_created`,
+    /// and the secret is never stored.
+    func showingSecretOnce() -> Response {
+        var marked = self
+        marked.headers[IdempotencyMiddleware.shownOnce] = "true"
+        return marked
+    }
 }

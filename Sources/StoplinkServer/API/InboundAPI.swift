@@ -56,7 +56,7 @@ struct InboundAPI: Sendable {
     @Sendable func rotateSecret(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
         struct Answer: Encodable { var secret: String }
-        return try APIJSON.response(Answer(secret: try await store.rotateInboundSecret(companyID: company.id)))
+        return try APIJSON.response(Answer(secret: try await store.rotateInboundSecret(companyID: company.id))).showingSecretOnce()
     }
 
     struct ReviewView: Encodable {

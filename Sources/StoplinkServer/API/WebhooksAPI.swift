@@ -63,7 +63,7 @@ struct WebhooksAPI: Sendable {
             companyID: company.id, url: body.url, description: String((body.description ?? "").prefix(500)),
             eventTypes: types, at: clock.now()
         )
-        return try APIJSON.response(EndpointView(endpoint, showSecret: true), status: .created)
+        return try APIJSON.response(EndpointView(endpoint, showSecret: true), status: .created).showingSecretOnce()
     }
 
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> Response {
@@ -103,7 +103,7 @@ struct WebhooksAPI: Sendable {
         guard let rotated = try await store.rotateSecret(
             id: endpoint.id, companyID: endpoint.companyID, keepPreviousUntil: clock.now().addingTimeInterval(Self.secretOverlap)
         ) else { throw APIError.notFound("webhook \(endpoint.id)") }
-        return try APIJSON.response(EndpointView(rotated, showSecret: true))
+        return try APIJSON.response(EndpointView(rotated, showSecret: true)).showingSecretOnce()
     }
 
     struct DeliveryView: Encodable {

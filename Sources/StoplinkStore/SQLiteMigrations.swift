@@ -244,6 +244,10 @@ enum SQLiteMigrations {
                   AND (CAST(body AS TEXT) LIKE '%"key":"sk\\_%' ESCAPE '\\' OR CAST(body AS TEXT) LIKE '%"secret":"whsec\\_%' ESCAPE '\\');
                 """)
         }
+        migrator.registerMigration("010-inbound-fingerprints") { db in
+            // Tells a gateway's retry from another message that reuses its id (InboundFingerprint).
+            try db.execute(sql: "ALTER TABLE inbound_messages ADD COLUMN fingerprint TEXT")
+        }
         return migrator
     }
 

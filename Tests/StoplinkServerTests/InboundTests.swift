@@ -269,6 +269,8 @@ struct InboundTests {
             #expect(added.status == .created)
             #expect(try json(added)["number"] as? String == "+447911123456")
             #expect(taken.status == .conflict)
+            #expect(try errorCode(taken) == "number_unavailable")
+            #expect(!text(taken).contains("company"), "the answer names no owner")
             #expect(invalid.status == .unprocessableContent)
             #expect((try json(listed)["numbers"] as? [[String: String]])?.compactMap { $0["number"] } == ["+3197010000000", "+447911123456", "3611"])
             #expect(deleted.status == .noContent)

@@ -38,7 +38,8 @@ struct InboundAPI: Sendable {
             throw APIError.invalid("number", SMSNumber.formatHint)
         }
         guard try await store.addNumber(companyID: company.id, number: number, at: clock.now()) else {
-            throw APIError(.conflict, "number_taken", "this number belongs to another company")
+            // Neutral on purpose: saying who holds the number would tell one company about another.
+            throw APIError(.conflict, "number_unavailable", "this number cannot be added")
         }
         return try APIJSON.response(NumberView(number: number), status: .created)
     }

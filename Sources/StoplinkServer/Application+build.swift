@@ -42,7 +42,10 @@ public struct AppDependencies: Sendable {
         }
         return AppDependencies(
             store: store, clock: clock, renderer: renderer, visits: VisitRecorder(store: store, logger: logger),
-            webhooks: WebhookDispatcher(store: store, clock: clock, allowInsecure: config.allowInsecureWebhooks, logger: logger),
+            webhooks: WebhookDispatcher(
+                store: store, clock: clock, allowInsecure: config.allowInsecureWebhooks, eventIDs: WebhookEventID(secret: Data(secret.utf8)),
+                logger: logger
+            ),
             secret: secret
         )
     }

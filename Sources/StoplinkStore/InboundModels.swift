@@ -21,6 +21,9 @@ public struct InboundMessage: Sendable {
         self.text = text
         self.receivedAt = receivedAt
     }
+
+    /// Compared with the first delivery of the same id (`InboundFingerprint`).
+    public var fingerprint: String { InboundFingerprint.of(from: from.e164, to: to, text: text) }
 }
 
 /// A processed message as stored: a replay of the same gateway id gets this back unchanged.
@@ -29,6 +32,9 @@ public struct InboundRecord: Equatable, Sendable {
     public var action: InboundAction
     public var reply: String?
     public var replayed: Bool
+    /// The id was processed before for another message: nothing was written, and the other
+    /// fields are the first message's.
+    public var idReused = false
 }
 
 /// A message waiting for a person to decide whether it is an opt-out.

@@ -13,7 +13,8 @@ public protocol InboundStore: Sendable {
     func inboundSecret(companyID: String) async throws -> String?
     /// Records the message and applies the decision in one transaction, once per (company,
     /// gateway, message id): a replay, also one racing the first delivery, writes nothing and
-    /// gets the first record back with `replayed` set. An opt-out older than the number's
+    /// gets the first record back with `replayed` set; when its `fingerprint` differs from the
+    /// first's (the id was reused for another message), `idReused` is set too. An opt-out older than the number's
     /// latest opt-in (or the reverse) changes nothing (`LedgerRules.keyword`).
     func processInbound(_ message: InboundMessage, decision: InboundDecision) async throws -> InboundRecord
     /// Messages waiting for a person, oldest first.

@@ -209,6 +209,45 @@ enum SQLiteMigrations {
                 in: db
             )
         }
+        migrator.registerMigration("008-idempotency-reservations") { db in
+            // A key is reserved before its request runs (no answer yet), so the answer columns
+            // become nullable: SQLite cannot relax NOT NULL, hence a new table.
+            try db.execute(sql: """
+                CREATE TABLE idempotency_keys (
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    reserved_at INTEGER NOT NULL,
+                    status INTEGER,
+                    content_type TEXT,
+                    body BLOB,
+                    answered_at INTEGER,
+                    PRIMARY KEY (company_id, key),
+                    CHECK ((status IS NULL) = (body IS NULL) AND (status IS NULL) = (content_type IS NULL)
+                           AND (status IS NULL) = (answered_at IS NULL))
+                );
+                INSERT INTO idempotency_keys (company_id, key, request_hash, reserved_at, status, content_type, body, answered_at)
+                    SELECT company_id, key, request_hash, created_at, status, content_type, body, created_at FROM idempotent_answers;
+                DROP TABLE idempotent_answers;
+                """)
+        }
+        migrator.registerMigration("009-idempotency-expiry-and-secrets") { db in
+            // Answers expire after a day: the sweep finds old ones by this index. Answers kept
+            // before now may hold a new API key or a whsec_ secret in the clear: they become the
+            // marker that is stored from now on.
+            try db.execute(sql: """
+                CREATE INDEX idempotency_keys_by_answer_time ON idempotency_keys (answered_at);
+                UPDATE idempotency_keys
+                SET status = 409, content_type = 'application/json; charset=utf-8',
+                    body = CAST('{"error":{"code":"already_created","details":[],"message":"already created; the secret was shown once"}}' AS BLOB)
+                WHERE status IS NOT NULL
+                  AND (CAST(body AS TEXT) LIKE '%"key":"sk\\_%' ESCAPE '\\' OR CAST(body AS TEXT) LIKE '%"secret":"whsec\\_%' ESCAPE '\\');
+                """)
+        }
+        migrator.registerMigration("010-inbound-fingerprints") { db in
+            // Tells a gateway's retry from another message that reuses its id (InboundFingerprint).
+            try db.execute(sql: "ALTER TABLE inbound_messages ADD COLUMN fingerprint TEXT")
+        }
         return migrator
     }
 

@@ -56,12 +56,14 @@ extension SQLiteStore {
     public func processInbound(_ message: InboundMessage, decision: InboundDecision) async throws -> InboundRecord {
         try await writer.write { db in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT id, action, reply FROM inbound_messages WHERE company_id = ? AND gateway = ? AND message_id = ?",
+                db, sql: "SELECT id, action, reply, fingerprint FROM inbound_messages WHERE company_id = ? AND gateway = ? AND message_id = ?",
                 arguments: [message.companyID, message.gateway.rawValue, message.messageID]
             ) {
+                // A row from before fingerprints were kept has none: it counts as the same message.
+                let fingerprint: String? = row["fingerprint"]
                 return InboundRecord(
                     id: row["id"], action: try Self.decode(InboundAction.self, row["action"], column: "inbound_messages.action"),
-                    reply: row["reply"], replayed: true
+                    reply: row["reply"], replayed: true, idReused: fingerprint.map { $0 != message.fingerprint } ?? false
                 )
             }
             var action = decision.action
@@ -101,12 +103,13 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO inbound_messages
-                        (company_id, gateway, message_id, phone, to_number, text, received_at, action, scope, reply, status, review_deadline)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        (company_id, gateway, message_id, phone, to_number, text, received_at, action, scope, reply, status, review_deadline,
+                         fingerprint)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [message.companyID, message.gateway.rawValue, message.messageID, message.from.e164, message.to, message.text,
                             Millis.from(message.receivedAt), action.rawValue, decision.scope.rawValue, reply, status.rawValue,
-                            decision.reviewDeadline.map(Millis.from)]
+                            decision.reviewDeadline.map(Millis.from), message.fingerprint]
             )
             return InboundRecord(id: db.lastInsertedRowID, action: action, reply: reply, replayed: false)
         }

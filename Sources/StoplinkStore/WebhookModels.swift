@@ -44,9 +44,6 @@ public struct WebhookDelivery: Equatable, Sendable {
     public var completedAt: Date?
     /// Until when a dispatcher holds this delivery (see `WebhookStore.claimDueDeliveries`).
     public var claimedUntil: Date? = nil
-
-    /// `webhook-id`: the same for every attempt of this event.
-    public var messageID: String { "evt_\(seq)" }
 }
 
 /// What happened to one attempt, as the dispatcher saw it.

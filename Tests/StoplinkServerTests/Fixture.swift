@@ -54,7 +54,9 @@ final class Fixture: Sendable {
         )
         let logger = logs.logger()
         var dependencies = try await AppDependencies.make(config: config, store: store, clock: clock, logger: logger)
-        dependencies.webhooks = WebhookDispatcher(store: store, clock: clock, allowInsecure: true, logger: logger, pollInterval: nil)
+        dependencies.webhooks = WebhookDispatcher(
+            store: store, clock: clock, allowInsecure: true, eventIDs: dependencies.webhooks.eventIDs, logger: logger, pollInterval: nil
+        )
         self.dependencies = dependencies
         var company = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: defaultLanguage, at: clock.now())
         company.optOutScope = optOutScope

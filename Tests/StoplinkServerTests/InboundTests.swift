@@ -121,6 +121,32 @@ struct InboundTests {
         #expect(try await fixture.state(Fixture.phone) == nil)
     }
 
+    @Test("A message id reused with another body answers 409 and records nothing; a true replay gets the first answer")
+    func reusedMessageID() async throws {
+        let fixture = try await InboundFixture()
+        let stop = #"{"id": "a", "from": "+31612345678", "to": "+3197010000000", "text": "STOP"}"#
+        let start = #"{"id": "a", "from": "+31612345678", "to": "+3197010000000", "text": "START"}"#
+
+        let (first, reused, replayed, twilioFirst, twilioReused) = try await fixture.api.application().test(.router) { client in
+            let first = try await client.generic(stop, secret: fixture.secret, id: "w1", timestamp: fixture.clock.now())
+            let reused = try await client.generic(start, secret: fixture.secret, id: "w2", timestamp: fixture.clock.now())
+            let replayed = try await client.generic(stop, secret: fixture.secret, id: "w3", timestamp: fixture.clock.now())
+            let twilioFirst = try await client.twilio(sms("HELP", sid: "SM9"))
+            let twilioReused = try await client.twilio(sms("START", sid: "SM9"))
+            return (first, reused, replayed, twilioFirst, twilioReused)
+        }
+
+        #expect(first.status == .ok)
+        #expect(reused.status == .conflict)
+        #expect(try errorCode(reused) == "message_id_reused")
+        #expect(replayed.status == .ok)
+        #expect(text(replayed) == text(first))
+        #expect(twilioFirst.status == .ok)
+        #expect(twilioReused.status == .conflict)
+        #expect(!text(twilioReused).contains("<Message>"), "no confirmation for a message that was not recorded")
+        #expect(try await fixture.api.base.history().map(\.action) == [.optOut], "the START under a used id recorded nothing")
+    }
+
     @Test("An old STOP that arrives after a newer START does not undo it")
     func staleStop() async throws {
         let fixture = try await InboundFixture()
@@ -243,6 +269,8 @@ struct InboundTests {
             #expect(added.status == .created)
             #expect(try json(added)["number"] as? String == "+447911123456")
             #expect(taken.status == .conflict)
+            #expect(try errorCode(taken) == "number_unavailable")
+            #expect(!text(taken).contains("company"), "the answer names no owner")
             #expect(invalid.status == .unprocessableContent)
             #expect((try json(listed)["numbers"] as? [[String: String]])?.compactMap { $0["number"] } == ["+3197010000000", "+447911123456", "3611"])
             #expect(deleted.status == .noContent)

@@ -153,4 +153,22 @@ struct MessagesTests {
         #expect(both.status == .unprocessableContent)
         #expect(unknown.status == .notFound)
     }
+
+    @Test("The CSV answer carries the text exactly as it will be sent; only the echoed input is guarded",
+          arguments: ["=1+1 deals", "+50% off", "-20% today", "@home: sale"])
+    func csvTextAsSent(text message: String) async throws {
+        let fixture = try await APIFixture()
+        let request: [String: Any] = ["campaign": "spring-sale", "recipients": ["+31612345678", "=nonsense"], "text": message, "preview": true]
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+
+        let answer = try json(try await prepare(fixture, body))
+        let csv = try await prepare(fixture, body, accept: "text/csv")
+
+        let sent = try #require((answer["results"] as? [[String: Any]])?.first?["text"] as? String)
+        let rows = try CSVReader.records(of: Array(text(csv).utf8))
+        #expect(rows.count == 3)
+        #expect(sent.hasPrefix(message))
+        #expect(rows[1].fields[1] == sent)
+        #expect(rows[2].fields[0] == "'=nonsense", "the echoed input is a cell for spreadsheets")
+    }
 }

@@ -17,7 +17,10 @@ struct WebhookClaimTests {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let dispatchers = (0..<Self.dispatchers).map { _ in
-            WebhookDispatcher(store: fixture.store, clock: fixture.base.clock, allowInsecure: true, logger: logger)
+            WebhookDispatcher(
+                store: fixture.store, clock: fixture.base.clock, allowInsecure: true, eventIDs: fixture.base.dependencies.webhooks.eventIDs,
+                logger: logger
+            )
         }
 
         try await receiver.run { url in

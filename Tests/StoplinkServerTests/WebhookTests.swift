@@ -57,7 +57,8 @@ struct WebhookTests {
             #expect(resumed == 3)
             #expect(done.allSatisfy { $0.status == .succeeded })
             let ids = receiver.received.map(\.id)
-            #expect(ids == ["evt_1", "evt_1", "evt_2", "evt_3"])
+            #expect(ids == [1, 1, 2, 3].map(dispatcher.eventIDs.id(ofSeq:)), "one id per event, the same on every attempt")
+            #expect(ids.allSatisfy { $0.wholeMatch(of: /evt_[0-9a-f]{32}/) != nil }, "opaque, not the sequence shared by all companies")
             for message in receiver.received {
                 #expect(verified(message, secret: endpoint.secret, now: fixture.base.clock.now()))
                 let payload = try #require(try JSONSerialization.jsonObject(with: message.body) as? [String: Any])
@@ -125,7 +126,8 @@ struct WebhookTests {
     func retryTimes(retryAfter: Double, expected: Double?) throws {
         let clock = ManualClock()
         let dispatcher = WebhookDispatcher(
-            store: try SQLiteStore(writer: DatabaseQueue()), clock: clock, allowInsecure: true, logger: Logger(label: "test"), pollInterval: nil
+            store: try SQLiteStore(writer: DatabaseQueue()), clock: clock, allowInsecure: true, eventIDs: WebhookEventID(secret: Data()),
+            logger: Logger(label: "test"), pollInterval: nil
         )
 
         let next = try #require(dispatcher.retryTime(afterAttempt: 1, retryAfter: retryAfter))
@@ -165,11 +167,14 @@ struct WebhookTests {
             try await optOut(fixture, "+31622222222")
 
             let reopened = try SQLiteStore.open(path: path)
-            let dispatcher = WebhookDispatcher(store: reopened, clock: fixture.base.clock, allowInsecure: true, logger: Logger(label: "test"))
+            let dispatcher = WebhookDispatcher(
+                store: reopened, clock: fixture.base.clock, allowInsecure: true, eventIDs: fixture.base.dependencies.webhooks.eventIDs,
+                logger: Logger(label: "test")
+            )
             let sent = await dispatcher.runOnce()
 
             #expect(sent == 2)
-            #expect(receiver.received.map(\.id) == ["evt_1", "evt_2"])
+            #expect(receiver.received.map(\.id) == [1, 2].map(dispatcher.eventIDs.id(ofSeq:)))
             #expect(try await reopened.deliveries(endpointID: endpoint.id, limit: 10).allSatisfy { $0.status == .succeeded })
         }
     }

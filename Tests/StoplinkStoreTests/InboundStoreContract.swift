@@ -63,6 +63,29 @@ struct InboundStoreContract {
         }
     }
 
+    @Test("a message id reused for another message writes nothing and says so; a true replay does not", arguments: StoreFactory.all)
+    func reusedID(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone(1)
+            let first = try await store.processInbound(message(company, id: "SM1", from: number), decision: .init(action: .optOut, reply: "out"))
+
+            let otherText = try await store.processInbound(
+                message(company, id: "SM1", from: number, text: "START"), decision: .init(action: .optIn, reply: "in")
+            )
+            let otherSender = try await store.processInbound(
+                message(company, id: "SM1", from: try Sample.phone(2)), decision: .init(action: .optOut, reply: "out")
+            )
+            let replay = try await store.processInbound(message(company, id: "SM1", from: number), decision: .init(action: .optOut, reply: "out"))
+
+            #expect(otherText.idReused && otherText.replayed && otherText.id == first.id)
+            #expect(otherSender.idReused)
+            #expect(!replay.idReused && replay.replayed)
+            #expect(try await store.history(companyID: company.id, phone: number).map(\.action) == [.optOut])
+            #expect(try await store.history(companyID: company.id, phone: try Sample.phone(2)).isEmpty)
+        }
+    }
+
     @Test("a STOP older than the latest START changes nothing, nor a START older than the latest STOP", arguments: StoreFactory.all)
     func lateKeywords(factory: StoreFactory) async throws {
         try await factory.withStore { store in

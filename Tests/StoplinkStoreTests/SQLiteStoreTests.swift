@@ -165,6 +165,45 @@ struct SQLiteStoreTests {
     }
 
     /// A row in every table that has an enum column.
+    @Test("upgrading turns kept answers that show an API key or a whsec_ secret into the marker, and leaves others")
+    func keptSecretsAreRemovedOnUpgrade() async throws {
+        let queue = try DatabaseQueue()
+        try SQLiteMigrations.migrator.migrate(queue, upTo: "008-idempotency-reservations")
+        let bodies = [
+            "key": #"{"created_at":"2026-01-01T00:00:00.000Z","key":"sk_0123456789abcdefghjkmnpqrstvwxyz","name":"","prefix":"sk_01234567"}"#,
+            "hook": #"{"enabled":true,"id":"wh_1","secret":"whsec_c2VjcmV0","url":"https://a.example"}"#,
+            "inbound": #"{"secret":"whsec_aW5ib3VuZA=="}"#,
+            "campaign": #"{"name":"Desk_chairs","ref":"desk_chairs"}"#,
+        ]
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO companies (id, name, default_country, default_language, created_at) VALUES ('c', 'Acme', 'NL', 'nl', 0)")
+            for (key, body) in bodies {
+                try db.execute(
+                    sql: """
+                        INSERT INTO idempotency_keys (company_id, key, request_hash, reserved_at, status, content_type, body, answered_at)
+                        VALUES ('c', ?, 'h', 0, 201, 'application/json', ?, 0)
+                        """,
+                    arguments: [key, Data(body.utf8)]
+                )
+            }
+        }
+
+        _ = try SQLiteStore(writer: queue)
+
+        let kept = try await queue.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, status, body FROM idempotency_keys").map { row in
+                (row["key"] as String, (status: row["status"] as Int, body: String(decoding: row["body"] as Data, as: UTF8.self)))
+            })
+        }
+        for key in ["key", "hook", "inbound"] {
+            #expect(kept[key]?.status == 409)
+            #expect(kept[key]?.body.contains("already_created") == true)
+            #expect(kept[key]?.body.contains("sk_") == false && kept[key]?.body.contains("whsec_") == false)
+        }
+        #expect(kept["campaign"]?.status == 201)
+        #expect(kept["campaign"]?.body == bodies["campaign"])
+    }
+
     static func oneOfEverything(in store: SQLiteStore) async throws {
         let (company, campaign) = try await store.acmeWithCampaign()
         let links = try await store.issueLinks(campaign: campaign, phones: [Sample.phone(1)], codeLength: 10, at: Sample.now)

@@ -38,7 +38,8 @@ struct InboundAPI: Sendable {
             throw APIError.invalid("number", SMSNumber.formatHint)
         }
         guard try await store.addNumber(companyID: company.id, number: number, at: clock.now()) else {
-            throw APIError(.conflict, "number_taken", "this number belongs to another company")
+            // Neutral on purpose: saying who holds the number would tell one company about another.
+            throw APIError(.conflict, "number_unavailable", "this number cannot be added")
         }
         return try APIJSON.response(NumberView(number: number), status: .created)
     }
@@ -56,7 +57,7 @@ struct InboundAPI: Sendable {
     @Sendable func rotateSecret(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
         struct Answer: Encodable { var secret: String }
-        return try APIJSON.response(Answer(secret: try await store.rotateInboundSecret(companyID: company.id)))
+        return try APIJSON.response(Answer(secret: try await store.rotateInboundSecret(companyID: company.id))).showingSecretOnce()
     }
 
     struct ReviewView: Encodable {

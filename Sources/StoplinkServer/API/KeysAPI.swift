@@ -25,7 +25,7 @@ struct KeysAPI: Sendable {
         let name = body.name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard name.count <= 100 else { throw APIError.invalid("name", "at most 100 characters") }
         let (key, stored) = try await store.createKey(companyID: company.id, name: name, at: clock.now())
-        return try APIJSON.response(KeyView(stored, key: key), status: .created)
+        return try APIJSON.response(KeyView(stored, key: key), status: .created).showingSecretOnce()
     }
 
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> Response {

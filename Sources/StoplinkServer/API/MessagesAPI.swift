@@ -67,10 +67,11 @@ struct MessagesAPI: Sendable {
         if request.acceptsCSV {
             var csv = CSVWriter.row(["to", "text", "link", "encoding", "characters", "segments", "remaining", "rule", "error"])
             for result in results {
+                // `text` is what a platform sends, so it goes out exactly as it is; only the echoed input and the error are guarded.
                 csv += CSVWriter.row([
-                    CSVWriter.field(result.to, guardFormula: result.error != nil), CSVWriter.field(result.text ?? "", guardFormula: true),
+                    CSVWriter.field(result.to, guardFormula: result.error != nil), CSVWriter.field(result.text ?? ""),
                     result.link ?? "", result.encoding ?? "", result.characters.map(String.init) ?? "", result.segments.map(String.init) ?? "",
-                    result.remaining.map(String.init) ?? "", CSVWriter.field(result.rule ?? ""), CSVWriter.field(result.error ?? ""),
+                    result.remaining.map(String.init) ?? "", CSVWriter.field(result.rule ?? ""), CSVWriter.field(result.error ?? "", guardFormula: true),
                 ])
             }
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: csv)))

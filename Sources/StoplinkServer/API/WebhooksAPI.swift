@@ -63,7 +63,7 @@ struct WebhooksAPI: Sendable {
             companyID: company.id, url: body.url, description: String((body.description ?? "").prefix(500)),
             eventTypes: types, at: clock.now()
         )
-        return try APIJSON.response(EndpointView(endpoint, showSecret: true), status: .created)
+        return try APIJSON.response(EndpointView(endpoint, showSecret: true), status: .created).showingSecretOnce()
     }
 
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> Response {
@@ -103,7 +103,7 @@ struct WebhooksAPI: Sendable {
         guard let rotated = try await store.rotateSecret(
             id: endpoint.id, companyID: endpoint.companyID, keepPreviousUntil: clock.now().addingTimeInterval(Self.secretOverlap)
         ) else { throw APIError.notFound("webhook \(endpoint.id)") }
-        return try APIJSON.response(EndpointView(rotated, showSecret: true))
+        return try APIJSON.response(EndpointView(rotated, showSecret: true)).showingSecretOnce()
     }
 
     struct DeliveryView: Encodable {
@@ -118,9 +118,9 @@ struct WebhooksAPI: Sendable {
         var createdAt: Date
         var completedAt: Date?
 
-        init(_ delivery: WebhookDelivery) {
+        init(_ delivery: WebhookDelivery, eventIDs: WebhookEventID) {
             id = delivery.id
-            eventId = delivery.messageID
+            eventId = eventIDs.id(ofSeq: delivery.seq)
             seq = delivery.seq
             status = delivery.status
             attempts = delivery.attempts
@@ -136,7 +136,7 @@ struct WebhooksAPI: Sendable {
         let endpoint = try await endpoint(context)
         let limit = try CampaignsAPI.integer(request.uri.queryParameters.get("limit"), name: "limit", default: 100, range: 1...1_000)
         struct Answer: Encodable { var deliveries: [DeliveryView] }
-        return try APIJSON.response(Answer(deliveries: try await store.deliveries(endpointID: endpoint.id, limit: limit).map(DeliveryView.init)))
+        return try APIJSON.response(Answer(deliveries: try await store.deliveries(endpointID: endpoint.id, limit: limit).map { DeliveryView($0, eventIDs: dispatcher.eventIDs) }))
     }
 
     @Sendable func retry(request: Request, context: AppRequestContext) async throws -> Response {
@@ -145,7 +145,7 @@ struct WebhooksAPI: Sendable {
               let delivery = try await store.retryDelivery(id: id, endpointID: endpoint.id, at: clock.now()) else {
             throw APIError.notFound("delivery")
         }
-        return try APIJSON.response(DeliveryView(delivery))
+        return try APIJSON.response(DeliveryView(delivery, eventIDs: dispatcher.eventIDs))
     }
 
     /// Sends a signed `webhook.test` event at once and says what came back.

@@ -8,7 +8,8 @@ import StoplinkStore
 
 /// STOP replies forwarded by SMS gateways: `POST /inbound/twilio` (form fields, `X-Twilio-Signature`)
 /// and `POST /inbound/generic` (JSON signed like our own webhooks). The `To` number picks the
-/// company; each gateway message id is processed once, forever.
+/// company; each gateway message id is processed once, forever: a retry gets the first answer,
+/// another message reusing the id gets 409.
 struct InboundController: Sendable {
     static let maximumBodyBytes = 64 * 1024
     static let twilioSignatureHeader = HTTPField.Name("X-Twilio-Signature")!
@@ -46,6 +47,8 @@ struct InboundController: Sendable {
             companyID: company.id, gateway: .twilio, messageID: messageID, from: from, to: fields["To"] ?? "",
             text: fields["Body"] ?? "", receivedAt: clock.now()
         ), company: company, context: context)
+        // Another message under a processed MessageSid: nothing was recorded, so no confirmation.
+        if record.idReused { return twiml(nil, status: .conflict) }
         return twiml(record.reply)
     }
 
@@ -99,6 +102,9 @@ struct InboundController: Sendable {
             companyID: company.id, gateway: .generic, messageID: message.id, from: from, to: message.to, text: message.text,
             receivedAt: receivedAt
         ), company: company, context: context)
+        if record.idReused {
+            throw APIError(.conflict, "message_id_reused", "this message id was already processed for another message; nothing was recorded")
+        }
         struct Answer: Encodable {
             var action: InboundAction
             @Nullable var reply: String?
@@ -120,6 +126,7 @@ struct InboundController: Sendable {
         let record = try await store.processInbound(message, decision: decision)
         context.logger.info("inbound message", metadata: [
             "action": "\(record.action.rawValue)", "from": "\(message.from.masked)", "replayed": "\(record.replayed)",
+            "id_reused": "\(record.idReused)",
         ])
         return record
     }

@@ -38,11 +38,17 @@ public final class WebhookDispatcher: Service, Sendable {
     private let clock: any WallClock
     private let policy: WebhookURLPolicy
     private let logger: Logger
+    /// The `webhook-id` of each event.
+    let eventIDs: WebhookEventID
     /// nil: rounds run only when `runOnce` is called, so a test's own rounds never race a loop.
     private let pollInterval: Duration?
 
-    public init(store: any Store, clock: any WallClock, allowInsecure: Bool, logger: Logger, pollInterval: Duration? = .milliseconds(200)) {
+    public init(
+        store: any Store, clock: any WallClock, allowInsecure: Bool, eventIDs: WebhookEventID, logger: Logger,
+        pollInterval: Duration? = .milliseconds(200)
+    ) {
         self.store = store
+        self.eventIDs = eventIDs
         self.clock = clock
         policy = WebhookURLPolicy(allowInsecure: allowInsecure)
         self.logger = logger
@@ -127,7 +133,7 @@ public final class WebhookDispatcher: Service, Sendable {
     private func attempt(_ delivery: WebhookDelivery, of event: ConsentEvent, to endpoint: WebhookEndpoint) async -> AttemptOutcome {
         let body: Data
         do {
-            body = try WebhookPayload.event(event, id: delivery.messageID)
+            body = try WebhookPayload.event(event, id: eventIDs.id(ofSeq: delivery.seq))
         } catch {
             // Encoding fails the same way every time: no retry, and never an empty signed body.
             logger.error("could not encode a webhook payload", metadata: [
@@ -135,7 +141,7 @@ public final class WebhookDispatcher: Service, Sendable {
             ])
             return .failed(statusCode: nil, error: "the payload could not be encoded", retryAt: nil)
         }
-        let result = await send(body: body, id: delivery.messageID, to: endpoint)
+        let result = await send(body: body, id: eventIDs.id(ofSeq: delivery.seq), to: endpoint)
         switch result {
         case .answered(let status, _, _) where (200..<300).contains(status):
             return .succeeded(statusCode: status)

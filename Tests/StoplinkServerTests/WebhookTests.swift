@@ -226,7 +226,10 @@ struct WebhookTests {
     @Test("Without the development flag, only https to public addresses is accepted", arguments: [
         ("http://example.com/hook", false), ("https://127.0.0.1/hook", false), ("https://10.1.2.3/hook", false),
         ("https://169.254.169.254/latest", false), ("https://[::1]/hook", false), ("https://user:pw@1.1.1.1/hook", false),
-        ("https://1.1.1.1/hook", true),
+        ("https://[::127.0.0.1]/hook", false), ("https://[::169.254.169.254]/latest", false), ("https://[::ffff:7f00:1]/hook", false),
+        ("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", false), ("https://[64:ff9b::a9fe:a9fe]/hook", false),
+        ("https://[2002:a9fe:a9fe::1]/hook", false), ("https://100.64.0.1/hook", false), ("https://2130706433/hook", false),
+        ("https://1.1.1.1/hook", true), ("https://[2606:4700:4700::1111]/hook", true),
     ])
     func urlPolicy(url: String, accepted: Bool) async {
         let policy = WebhookURLPolicy(allowInsecure: false)
@@ -234,5 +237,14 @@ struct WebhookTests {
         let problem = await policy.problem(with: url)
 
         #expect((problem == nil) == accepted, "\(url): \(problem ?? "accepted")")
+    }
+
+    @Test("Every address a host resolves to is checked: one special-purpose address refuses the URL")
+    func everyResolvedAddress() async {
+        let policy = WebhookURLPolicy(allowInsecure: false) { _ in ["93.184.215.14", "::ffff:169.254.169.254"] }
+
+        let verdict = await policy.check("https://hooks.stoplink.test/hook")
+
+        #expect(verdict == .refused("the host resolves to ::ffff:169.254.169.254, a special-purpose address (IPv4-mapped link-local)"))
     }
 }

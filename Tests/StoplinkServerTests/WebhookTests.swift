@@ -8,6 +8,7 @@ import NIOCore
 import StoplinkCore
 @testable import StoplinkServer
 import StoplinkStore
+import Synchronization
 import Testing
 
 @Suite("Webhooks out", .serialized)
@@ -246,5 +247,37 @@ struct WebhookTests {
         let verdict = await policy.check("https://hooks.stoplink.test/hook")
 
         #expect(verdict == .refused("the host resolves to ::ffff:169.254.169.254, a special-purpose address (IPv4-mapped link-local)"))
+    }
+
+    @Test("A send connects to the address that was checked, after one lookup, and names the URL's host")
+    func pinnedToCheckedAddress() async throws {
+        let fixture = try await APIFixture()
+        let receiver = WebhookReceiver()
+        let lookups = Mutex<[String]>([])
+        // A rebinding name: the checked answer is the receiver, any later answer somewhere else.
+        let policy = WebhookURLPolicy(allowInsecure: true) { host in
+            lookups.withLock { seen in
+                seen.append(host)
+                return seen.count == 1 ? ["127.0.0.1"] : ["192.0.2.1"]
+            }
+        }
+        let dispatcher = WebhookDispatcher(store: fixture.store, clock: fixture.base.clock, policy: policy, logger: Logger(label: "test"), pollInterval: nil)
+
+        try await receiver.run { url in
+            let port = try #require(URL(string: url)?.port)
+            let endpoint = try await fixture.store.createEndpoint(
+                companyID: fixture.company.id, url: "http://hooks.stoplink.test:\(port)/hook", description: "", eventTypes: [],
+                at: fixture.base.clock.now()
+            )
+            try await optOut(fixture, "+31611111111")
+            try await optOut(fixture, "+31622222222")
+
+            let sent = await dispatcher.runOnce()
+
+            #expect(sent == 2)
+            #expect(try await fixture.store.deliveries(endpointID: endpoint.id, limit: 10).allSatisfy { $0.status == .succeeded })
+            #expect(receiver.received.map(\.host) == Array(repeating: "hooks.stoplink.test:\(port)", count: 2))
+            #expect(lookups.withLock { $0 } == ["hooks.stoplink.test"])
+        }
     }
 }

@@ -76,4 +76,23 @@ struct ClientAbortTests {
         let errors = fixture.base.logs.lines.filter { $0.level >= .error }
         #expect(errors.isEmpty, "\(errors.map { "\($0.level) \($0.message) \($0.metadata)" })")
     }
+
+    @Test("A client that closes while a streamed answer is being written is logged below error level")
+    func closesMidAnswer() async throws {
+        let fixture = try await APIFixture()
+        // Far more than the socket buffers hold, so writes are still going when the reset arrives.
+        try await FeedTests().importNumbers(fixture, count: 20_000)
+        let request = "GET /api/v1/feed.ndjson HTTP/1.1\r\nHost: stp.example\r\nAuthorization: Bearer \(fixture.key)\r\n\r\n"
+
+        let logged = try await fixture.application().test(.live) { client in
+            try await sendAndClose(request, port: try #require(client.port))
+            return try await lines(about: "feed.ndjson", in: fixture.base.logs)
+        }
+
+        let line = try #require(logged.first, "nothing was logged about the feed")
+        #expect(line.level < .warning, "\(line.level) \(line.message)")
+        #expect(line.metadata["method"] == "GET")
+        let errors = fixture.base.logs.lines.filter { $0.level >= .error }
+        #expect(errors.isEmpty, "\(errors.map { "\($0.level) \($0.message) \($0.metadata)" })")
+    }
 }

@@ -5,21 +5,9 @@ public enum VisitKind: String, Sendable {
 }
 
 public enum VisitClassifier {
-    /// Lowercase fragments of the user agents of preview fetchers, mail and SMS scanners and
-    /// crawlers. Unknown agents count as people; their visits never change consent anyway.
-    static let botFragments = [
-        "bot", "crawler", "spider", "slurp", "facebookexternalhit", "facebookcatalog", "whatsapp",
-        "telegram", "slack", "discord", "skypeuripreview", "linkedin", "embedly", "quora link preview",
-        "outbrain", "pinterest", "vkshare", "w3c_validator", "redditbot", "applebot", "iframely",
-        "preview", "scanner", "proofpoint", "mimecast", "barracuda", "safelinks", "urldefense",
-        "forcepoint", "fortiguard", "paloalto", "zscaler", "symantec", "trendmicro", "sophos",
-        "curl/", "wget/", "python-requests", "python-urllib", "aiohttp", "httpx", "go-http-client",
-        "java/", "okhttp", "libwww-perl", "apache-httpclient", "node-fetch", "axios/", "headlesschrome",
-        "lighthouse", "google-inspectiontool", "googleother", "google-read-aloud", "chrome-lighthouse",
-    ]
-
-    /// `userAgent` and the prefetch hints `Sec-Purpose`, `Purpose`, `X-Purpose` and `X-Moz`;
-    /// a `HEAD` request is never a person reading the page.
+    /// `userAgent` (against `BotAgents`) and the prefetch hints `Sec-Purpose`, `Purpose`,
+    /// `X-Purpose` and `X-Moz`; a `HEAD` request is never a person reading the page. Unknown
+    /// agents count as people; their visits never change consent anyway.
     public static func classify(method: String, userAgent: String?, purposeHints: [String]) -> VisitKind {
         if method.uppercased() == "HEAD" { return .bot }
         for hint in purposeHints {
@@ -29,6 +17,7 @@ public enum VisitClassifier {
             }
         }
         guard let agent = userAgent?.lowercased(), !agent.isEmpty else { return .bot }
-        return botFragments.contains(where: agent.contains) ? .bot : .human
+        let isBot = BotAgents.prefixes.contains(where: agent.hasPrefix) || BotAgents.fragments.contains(where: agent.contains)
+        return isBot ? .bot : .human
     }
 }

@@ -10,6 +10,8 @@ import Synchronization
 /// script (then 200 once the script runs out).
 final class WebhookReceiver: Sendable {
     struct Received: Sendable {
+        /// The `Host` the request named (HTTP/1's Host header).
+        var host: String
         var id: String
         var timestamp: String
         var signature: String
@@ -37,6 +39,7 @@ final class WebhookReceiver: Sendable {
             let bytes = try await request.body.collect(upTo: 1 << 20)
             let answer = self.state.withLock { state -> Answer in
                 state.received.append(Received(
+                    host: request.head.authority ?? "",
                     id: request.headers[HTTPField.Name("webhook-id")!] ?? "",
                     timestamp: request.headers[HTTPField.Name("webhook-timestamp")!] ?? "",
                     signature: request.headers[HTTPField.Name("webhook-signature")!] ?? "",

@@ -8,6 +8,7 @@ import NIOCore
 import StoplinkCore
 @testable import StoplinkServer
 import StoplinkStore
+import Synchronization
 import Testing
 
 @Suite("Webhooks out", .serialized)
@@ -231,7 +232,10 @@ struct WebhookTests {
     @Test("Without the development flag, only https to public addresses is accepted", arguments: [
         ("http://example.com/hook", false), ("https://127.0.0.1/hook", false), ("https://10.1.2.3/hook", false),
         ("https://169.254.169.254/latest", false), ("https://[::1]/hook", false), ("https://user:pw@1.1.1.1/hook", false),
-        ("https://1.1.1.1/hook", true),
+        ("https://[::127.0.0.1]/hook", false), ("https://[::169.254.169.254]/latest", false), ("https://[::ffff:7f00:1]/hook", false),
+        ("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", false), ("https://[64:ff9b::a9fe:a9fe]/hook", false),
+        ("https://[2002:a9fe:a9fe::1]/hook", false), ("https://100.64.0.1/hook", false), ("https://2130706433/hook", false),
+        ("https://1.1.1.1/hook", true), ("https://[2606:4700:4700::1111]/hook", true),
     ])
     func urlPolicy(url: String, accepted: Bool) async {
         let policy = WebhookURLPolicy(allowInsecure: false)
@@ -239,5 +243,49 @@ struct WebhookTests {
         let problem = await policy.problem(with: url)
 
         #expect((problem == nil) == accepted, "\(url): \(problem ?? "accepted")")
+    }
+
+    @Test("Every address a host resolves to is checked: one special-purpose address refuses the URL")
+    func everyResolvedAddress() async {
+        let policy = WebhookURLPolicy(allowInsecure: false) { _ in ["93.184.215.14", "::ffff:169.254.169.254"] }
+
+        let verdict = await policy.check("https://hooks.stoplink.test/hook")
+
+        #expect(verdict == .refused("the host resolves to ::ffff:169.254.169.254, a special-purpose address (IPv4-mapped link-local)"))
+    }
+
+    @Test("A send connects to the address that was checked, after one lookup, and names the URL's host")
+    func pinnedToCheckedAddress() async throws {
+        let fixture = try await APIFixture()
+        let receiver = WebhookReceiver()
+        let lookups = Mutex<[String]>([])
+        // A rebinding name: the checked answer is the receiver, any later answer somewhere else.
+        let policy = WebhookURLPolicy(allowInsecure: true) { host in
+            lookups.withLock { seen in
+                seen.append(host)
+                return seen.count == 1 ? ["127.0.0.1"] : ["192.0.2.1"]
+            }
+        }
+        let dispatcher = WebhookDispatcher(
+            store: fixture.store, clock: fixture.base.clock, policy: policy, eventIDs: fixture.base.dependencies.webhooks.eventIDs,
+            logger: Logger(label: "test"), pollInterval: nil
+        )
+
+        try await receiver.run { url in
+            let port = try #require(URL(string: url)?.port)
+            let endpoint = try await fixture.store.createEndpoint(
+                companyID: fixture.company.id, url: "http://hooks.stoplink.test:\(port)/hook", description: "", eventTypes: [],
+                at: fixture.base.clock.now()
+            )
+            try await optOut(fixture, "+31611111111")
+            try await optOut(fixture, "+31622222222")
+
+            let sent = await dispatcher.runOnce()
+
+            #expect(sent == 2)
+            #expect(try await fixture.store.deliveries(endpointID: endpoint.id, limit: 10).allSatisfy { $0.status == .succeeded })
+            #expect(receiver.received.map(\.host) == Array(repeating: "hooks.stoplink.test:\(port)", count: 2))
+            #expect(lookups.withLock { $0 } == ["hooks.stoplink.test"])
+        }
     }
 }

@@ -4,9 +4,9 @@ import NIOCore
 import StoplinkCore
 
 /// Turns what escapes the routes into answers: on `/api/` JSON errors, elsewhere pages. An
-/// unknown path gets the 404 page, and an unexpected error is logged at error level and
-/// answered with a safe message. Logs name the route pattern, never the path: paths hold
-/// phone numbers (`/api/v1/suppressions/{phone}`).
+/// unknown path gets the 404 page, a client that broke off its request is logged at info level,
+/// and an unexpected error is logged at error level and answered with a safe message. Logs name
+/// the route pattern, never the path: paths hold phone numbers (`/api/v1/suppressions/{phone}`).
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let landing: LandingController
@@ -28,6 +28,11 @@ struct ErrorPageMiddleware: RouterMiddleware {
             }
             let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
             throw APIError(error.status, code, error.body ?? error.status.reasonPhrase)
+        } catch where ClientAbort.matches(error) {
+            // The client's own doing, and usually gone: worth a line, not an alert.
+            context.logger.info("the client broke off its request", metadata: Self.metadata(request, context, status: 400, error: error))
+            if isAPI { throw APIError(.badRequest, "incomplete_request", "the request ended before its body was complete") }
+            throw HTTPError(.badRequest)
         } catch {
             context.logger.error("request failed", metadata: Self.metadata(request, context, status: 500, error: error))
             if isAPI { throw APIError(.internalServerError, "internal_error", "something went wrong; nothing was lost, try again") }
@@ -61,7 +66,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         ResponseBody { writer in
             do {
                 try await body.write(writer)
-            } catch where error is IOError || error is ChannelError {
+            } catch where ClientAbort.matches(error) {
                 context.logger.info("the client went away during a streamed answer", metadata: metadata(request, context, status: status, error: error))
                 throw error
             } catch {

@@ -24,15 +24,25 @@ public final class WebhookDispatcher: Service, Sendable {
     /// How long a claimed line stays ours: well past a round (10 s) plus one request (20 s).
     static let claimLease: TimeInterval = 5 * 60
 
-    /// One client for the life of the process: redirects are never followed.
-    static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
+    /// A client whose connections all go to the address the policy checked: the client's
+    /// `dnsOverride` replaces its own lookup of the host (no second DNS answer between the check
+    /// and the connection) while the `Host` header, TLS SNI and certificate verification keep the
+    /// URL's host name. Redirects are never followed.
+    static func client(pinnedTo destination: WebhookURLPolicy.Destination) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5), read: requestTimeout),
             decompression: .disabled
         )
-    )
+        configuration.dnsOverride = [destination.host: destination.address]
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// How one round reaches an endpoint: a client pinned to its checked address, or why not.
+    enum Connection {
+        case pinned(HTTPClient)
+        case refused(String)
+    }
 
     private let store: any Store
     private let clock: any WallClock
@@ -43,14 +53,24 @@ public final class WebhookDispatcher: Service, Sendable {
     /// nil: rounds run only when `runOnce` is called, so a test's own rounds never race a loop.
     private let pollInterval: Duration?
 
-    public init(
+    public convenience init(
         store: any Store, clock: any WallClock, allowInsecure: Bool, eventIDs: WebhookEventID, logger: Logger,
+        pollInterval: Duration? = .milliseconds(200)
+    ) {
+        self.init(
+            store: store, clock: clock, policy: WebhookURLPolicy(allowInsecure: allowInsecure), eventIDs: eventIDs, logger: logger,
+            pollInterval: pollInterval
+        )
+    }
+
+    init(
+        store: any Store, clock: any WallClock, policy: WebhookURLPolicy, eventIDs: WebhookEventID, logger: Logger,
         pollInterval: Duration? = .milliseconds(200)
     ) {
         self.store = store
         self.eventIDs = eventIDs
         self.clock = clock
-        policy = WebhookURLPolicy(allowInsecure: allowInsecure)
+        self.policy = policy
         self.logger = logger
         self.pollInterval = pollInterval
     }
@@ -105,21 +125,37 @@ public final class WebhookDispatcher: Service, Sendable {
             }
         }
         let started = ContinuousClock.now
-        for (delivery, event) in items {
+        // One lookup and check per round, made only when something is due.
+        var connection: Connection?
+        var lineHeld = false
+        sending: for (delivery, event) in items {
             // A slow receiver must not hold up the others for long: the rest waits for the next round.
             if Task.isShuttingDownGracefully || ContinuousClock.now - started > Self.roundLimit { break }
             if let next = delivery.nextAttemptAt, next > clock.now() { break }
-            let outcome = await attempt(delivery, of: event, to: endpoint)
+            let current: Connection
+            if let connection {
+                current = connection
+            } else {
+                current = await connect(to: endpoint.url)
+                connection = current
+            }
+            let outcome = await attempt(delivery, of: event, to: endpoint, over: current)
             attempts += 1
             unrecorded.append((delivery.id, endpoint.id, outcome))
             switch outcome {
             case .succeeded, .failed(_, _, nil):
-                if unrecorded.count >= Self.recordBatch, await !record() { return attempts }
+                if unrecorded.count >= Self.recordBatch, await !record() {
+                    lineHeld = true
+                    break sending
+                }
             case .failed, .gone:
                 _ = await record()
-                return attempts
+                lineHeld = true
+                break sending
             }
         }
+        if let connection { await close(connection) }
+        if lineHeld { return attempts }
         _ = await record()
         // What this round left (a slow receiver, a shutdown) goes back to the next one at once.
         do {
@@ -130,7 +166,9 @@ public final class WebhookDispatcher: Service, Sendable {
         return attempts
     }
 
-    private func attempt(_ delivery: WebhookDelivery, of event: ConsentEvent, to endpoint: WebhookEndpoint) async -> AttemptOutcome {
+    private func attempt(
+        _ delivery: WebhookDelivery, of event: ConsentEvent, to endpoint: WebhookEndpoint, over connection: Connection
+    ) async -> AttemptOutcome {
         let body: Data
         do {
             body = try WebhookPayload.event(event, id: eventIDs.id(ofSeq: delivery.seq))
@@ -141,7 +179,7 @@ public final class WebhookDispatcher: Service, Sendable {
             ])
             return .failed(statusCode: nil, error: "the payload could not be encoded", retryAt: nil)
         }
-        let result = await send(body: body, id: eventIDs.id(ofSeq: delivery.seq), to: endpoint)
+        let result = await send(body: body, id: eventIDs.id(ofSeq: delivery.seq), to: endpoint, over: connection)
         switch result {
         case .answered(let status, _, _) where (200..<300).contains(status):
             return .succeeded(statusCode: status)
@@ -169,9 +207,38 @@ public final class WebhookDispatcher: Service, Sendable {
         case notSent(String)
     }
 
-    /// Signs and posts one message. Used for deliveries and for the test event.
+    /// Signs and posts one message over a connection of its own (the test event).
     public func send(body: Data, id: String, to endpoint: WebhookEndpoint) async -> SendResult {
-        if let problem = await policy.problem(with: endpoint.url) { return .notSent(problem) }
+        let connection = await connect(to: endpoint.url)
+        let result = await send(body: body, id: id, to: endpoint, over: connection)
+        await close(connection)
+        return result
+    }
+
+    /// Checks `url` against the policy and, when allowed, opens a client pinned to the checked address.
+    func connect(to url: String) async -> Connection {
+        switch await policy.check(url) {
+        case .allowed(let destination): .pinned(Self.client(pinnedTo: destination))
+        case .refused(let problem): .refused(problem)
+        }
+    }
+
+    func close(_ connection: Connection) async {
+        guard case .pinned(let client) = connection else { return }
+        do {
+            try await client.shutdown()
+        } catch {
+            logger.error("could not close a webhook client", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Signs and posts one message. Used for deliveries and for the test event.
+    func send(body: Data, id: String, to endpoint: WebhookEndpoint, over connection: Connection) async -> SendResult {
+        let client: HTTPClient
+        switch connection {
+        case .pinned(let pinned): client = pinned
+        case .refused(let problem): return .notSent(problem)
+        }
         let now = clock.now()
         let timestamp = Int(now.timeIntervalSince1970)
         let signature: String
@@ -189,7 +256,7 @@ public final class WebhookDispatcher: Service, Sendable {
         request.headers.add(name: "webhook-signature", value: signature)
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await Self.client.execute(request, timeout: Self.requestTimeout)
+            let response = try await client.execute(request, timeout: Self.requestTimeout)
             var text = ""
             for try await chunk in response.body {
                 text += String(buffer: chunk)

@@ -8,34 +8,66 @@ import Glibc
 
 /// Where webhooks may go: `https` to public addresses. With `--allow-insecure-webhooks`
 /// (development, tests) also private and loopback addresses, and `http` to loopback.
-/// Checked when an endpoint is saved and again before every send (its DNS may change).
+/// Checked when an endpoint is saved and again before every round of sends (its DNS may change);
+/// a send then connects to the address that was checked, never to a second lookup's answer.
 struct WebhookURLPolicy: Sendable {
+    /// Every address a host name has, as text (getaddrinfo in production, a table in tests).
+    typealias Resolver = @Sendable (String) async -> [String]
+
+    /// Where a request may go: the URL's host, and the checked address to connect to instead of
+    /// looking the host up again.
+    struct Destination: Sendable, Equatable {
+        var host: String
+        var address: String
+    }
+
+    enum Verdict: Sendable, Equatable {
+        case allowed(Destination)
+        case refused(String)
+    }
+
     let allowInsecure: Bool
+    let resolve: Resolver
+
+    init(allowInsecure: Bool, resolve: @escaping Resolver = WebhookURLPolicy.systemResolve) {
+        self.allowInsecure = allowInsecure
+        self.resolve = resolve
+    }
 
     /// Why `url` may not receive webhooks, or nil when it may.
     func problem(with url: String) async -> String? {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty else {
-            return "not an absolute URL"
-        }
-        if components.user != nil || components.password != nil { return "the URL must not carry a user name or password" }
-        guard scheme == "https" || (scheme == "http" && allowInsecure) else {
-            return allowInsecure ? "the URL must be https (or http to loopback)" : "the URL must be https"
-        }
-        let hostname = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        let addresses = await Self.resolve(hostname)
-        if addresses.isEmpty { return "the host \(hostname) does not resolve" }
-        if scheme == "http", !addresses.allSatisfy(NetworkAddress.isLoopback) {
-            return "http is allowed to loopback addresses only"
-        }
-        if !allowInsecure, addresses.contains(where: NetworkAddress.isInternal) {
-            return "the host resolves to a private, loopback, link-local or metadata address"
-        }
+        if case .refused(let problem) = await check(url) { return problem }
         return nil
     }
 
+    /// Resolves the host once and checks every address it has; the first becomes the destination.
+    func check(_ url: String) async -> Verdict {
+        // The host is read the way the HTTP client reads it, so the pinned address is the one it uses.
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), let host = parsed.host, !host.isEmpty else {
+            return .refused("not an absolute URL")
+        }
+        if parsed.user != nil || parsed.password != nil { return .refused("the URL must not carry a user name or password") }
+        guard scheme == "https" || (scheme == "http" && allowInsecure) else {
+            return .refused(allowInsecure ? "the URL must be https (or http to loopback)" : "the URL must be https")
+        }
+        let hostname = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let addresses = await resolve(hostname)
+        guard let first = addresses.first else { return .refused("the host \(hostname) does not resolve") }
+        if scheme == "http", !addresses.allSatisfy(NetworkAddress.isLoopback) {
+            return .refused("http is allowed to loopback addresses only")
+        }
+        if !allowInsecure {
+            for address in addresses {
+                if let range = NetworkAddress.specialPurposeRange(of: address) {
+                    return .refused("the host resolves to \(address), a special-purpose address (\(range))")
+                }
+            }
+        }
+        return .allowed(Destination(host: hostname, address: first))
+    }
+
     /// Every address `host` resolves to, looked up off the event loops.
-    static func resolve(_ host: String) async -> [String] {
+    static func systemResolve(_ host: String) async -> [String] {
         (try? await NIOThreadPool.singleton.runIfActive { lookUp(host) }) ?? []
     }
 

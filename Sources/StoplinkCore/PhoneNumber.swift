@@ -48,21 +48,23 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func international(_ digits: String) throws(PhoneNumberError) -> String {
+        // Calling codes never start with 0: "+020…" is not Egypt's 20.
+        if digits.hasPrefix("0") { throw .unknownCountryCode }
         for length in 1...3 where digits.count > length {
             guard let code = Int(digits.prefix(length)),
                   let lengths = PhoneMetadata.lengthsByCallingCode[code] else { continue }
             var national = String(digits.dropFirst(length))
+            let region = PhoneMetadata.mainRegionByCallingCode[code].flatMap { PhoneMetadata.regions[$0] }
             // "+49 (0)151 …": a trunk prefix written after the country code. Where the trunk
             // prefix is 0, national significant numbers never start with it, so it goes
             // whenever what is left has a possible length; other trunk digits (1, 8) can begin
             // a real number, so those go only when the number is impossible with them.
-            if let region = PhoneMetadata.mainRegionByCallingCode[code].flatMap({ PhoneMetadata.regions[$0] }),
-               let prefix = region.nationalPrefix, national.hasPrefix(prefix),
+            if let prefix = region?.nationalPrefix, national.hasPrefix(prefix),
                lengths.contains(national.count - prefix.count),
                prefix == "0" || !lengths.contains(national.count) {
                 national.removeFirst(prefix.count)
             }
-            return try validated(code: code, national: national, lengths: lengths)
+            return try validated(code: code, national: national, lengths: lengths, trunkPrefix: region?.nationalPrefix)
         }
         throw .unknownCountryCode
     }
@@ -70,25 +72,29 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
     private static func national(_ digits: String, in region: PhoneMetadata.Region) throws(PhoneNumberError) -> String {
         if let prefix = region.nationalPrefix {
             if digits.hasPrefix(prefix), region.lengths.contains(digits.count - prefix.count) {
-                return try validated(code: region.callingCode, national: String(digits.dropFirst(prefix.count)), lengths: region.lengths)
+                return try validated(code: region.callingCode, national: String(digits.dropFirst(prefix.count)), lengths: region.lengths, trunkPrefix: prefix)
             }
             // A 0 trunk prefix never belongs to the number: "061234567" in NL is a digit short,
             // not +31061234567. (A leading 8 in Russia can be a real area code, so only 0.)
             if prefix == "0", digits.hasPrefix(prefix) {
-                return try validated(code: region.callingCode, national: String(digits.dropFirst(prefix.count)), lengths: region.lengths)
+                return try validated(code: region.callingCode, national: String(digits.dropFirst(prefix.count)), lengths: region.lengths, trunkPrefix: prefix)
             }
             // Where national numbers are written with a trunk prefix, one that starts with the
             // country's own calling code instead is international with the "+" lost (316… in NL).
             let code = String(region.callingCode)
             if digits.hasPrefix(code), region.lengths.contains(digits.count - code.count) {
-                return try validated(code: region.callingCode, national: String(digits.dropFirst(code.count)), lengths: region.lengths)
+                return try validated(code: region.callingCode, national: String(digits.dropFirst(code.count)), lengths: region.lengths, trunkPrefix: prefix)
             }
         }
-        return try validated(code: region.callingCode, national: digits, lengths: region.lengths)
+        return try validated(code: region.callingCode, national: digits, lengths: region.lengths, trunkPrefix: region.nationalPrefix)
     }
 
-    private static func validated(code: Int, national: String, lengths: [Int]) throws(PhoneNumberError) -> String {
+    /// `trunkPrefix`: the country's national prefix. Where it is 0, no national significant
+    /// number starts with 0, so one that still does is refused rather than stored in a form
+    /// that would read back as another number.
+    private static func validated(code: Int, national: String, lengths: [Int], trunkPrefix: String?) throws(PhoneNumberError) -> String {
         guard let shortest = lengths.first, let longest = lengths.last else { throw .unknownCountryCode }
+        if trunkPrefix == "0", national.hasPrefix("0") { throw .invalidNumber }
         if national.count < shortest { throw .tooShort }
         if national.count > longest { throw .tooLong }
         if !lengths.contains(national.count) { throw .invalidLength }
@@ -146,6 +152,7 @@ public enum PhoneNumberError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalidLength
     case unknownCountryCode
     case missingCountry
+    case invalidNumber
 
     public var code: String {
         switch self {
@@ -156,6 +163,7 @@ public enum PhoneNumberError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidLength: "invalid_length"
         case .unknownCountryCode: "unknown_country_code"
         case .missingCountry: "missing_country_code"
+        case .invalidNumber: "invalid_number"
         }
     }
 
@@ -168,6 +176,7 @@ public enum PhoneNumberError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidLength: "not a possible length for a number of that country"
         case .unknownCountryCode: "unknown country calling code"
         case .missingCountry: "no country code, and no default country to read a national number"
+        case .invalidNumber: "not a valid number for that country"
         }
     }
 }

@@ -158,6 +158,14 @@ struct PhoneNumberTests {
         #expect(number.e164 == example.e164)
     }
 
+    @Test("an E.164 answer reads back to itself, with no default country and with any", arguments: written + unicodeWritten)
+    func e164ReadsBack(_ example: ParseCase) throws {
+        let number = try PhoneNumber(parsing: example.input, defaultRegion: example.region)
+
+        #expect(try PhoneNumber(parsing: number.e164, defaultRegion: nil) == number)
+        #expect(try PhoneNumber(parsing: number.e164, defaultRegion: "US") == number)
+    }
+
     @Test("the main region of an E.164 number", arguments: [
         ("+31612345678", "NL"), ("+14165550199", "US"), ("+79123456789", "RU"),
         ("+353851234567", "IE"), ("+971501234567", "AE"), ("+441234567890", "GB"),
@@ -196,6 +204,12 @@ struct PhoneNumberTests {
         RejectCase("+31 6 1234 567", nil, .tooShort),
         RejectCase("+31 6 12345 6789", nil, .invalidLength),
         RejectCase("+999 123456", nil, .unknownCountryCode),
+        // Calling codes never start with 0 ("00 020…" is not Egypt), and where the trunk prefix is
+        // 0 no national number starts with it: both once read back as other numbers.
+        RejectCase("00020000/0/000/0[[310", "NL", .unknownCountryCode),
+        RejectCase("+020 1234 5678", nil, .unknownCountryCode),
+        RejectCase("+20 00 0000 0310", nil, .invalidNumber),
+        RejectCase("+31 00 612 345 678", nil, .invalidNumber),
         RejectCase("0612345678", nil, .missingCountry),
         RejectCase("0612345678", "ZZ", .missingCountry),
     ]

@@ -171,14 +171,23 @@ public enum CSVWriter {
             value = "'" + value
         }
         // Scalars, not Characters: "\r\n" is one Character equal to neither "\r" nor "\n".
-        if value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        // Quotes are doubled scalar by scalar: a quote followed by a combining mark is one
+        // Character, which a Character-level replace would leave single.
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in value.unicodeScalars {
+            if scalar == "\"" { quoted.append(scalar) }
+            quoted.append(scalar)
         }
-        return value
+        quoted.append("\"")
+        return String(quoted)
     }
 
     public static func row(_ fields: [String]) -> String {
-        fields.joined(separator: ",") + "\n"
+        // A lone empty field written bare would be a blank line, which readers skip.
+        if fields == [""] { return "\"\"\n" }
+        return fields.joined(separator: ",") + "\n"
     }
 }
 

@@ -210,6 +210,19 @@ struct CSVWriterTests {
         #expect(records.map(\.fields) == [["+31612345678", value]])
     }
 
+    @Test("rows read back as written, a lone empty field included (found by fuzzing)", arguments: [
+        [[""]], [["a"], [""], ["b"]], [["", ""]], [["x,y", "\"q\"", "line\nbreak"]],
+        // A quote followed by a combining mark is one Character but still a quote to CSV.
+        [["\"\u{033B}e", "a\"\u{0301}\""]],
+    ])
+    func writeThenRead(rows: [[String]]) throws {
+        let text = rows.map { CSVWriter.row($0.map { CSVWriter.field($0) }) }.joined()
+
+        let records = try CSVReader.records(of: Array(text.utf8))
+
+        #expect(records.map(\.fields) == rows)
+    }
+
     @Test("with the formula guard, text a spreadsheet would run is prefixed with '", arguments: [
         ("=SUM(A1)", "'=SUM(A1)"),
         ("+31612345678", "'+31612345678"),

@@ -84,7 +84,7 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
         allowedOrigins: [origin(of: config.publicURL)].compactMap { $0 }.reduce(into: Set<String>()) { $0.insert($1) },
         visitorKey: Data(SHA256.hash(data: Data("stoplink visitor".utf8) + secret))
     )
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: SecurityHeadersMiddleware(contentSecurityPolicy: dependencies.renderer.contentSecurityPolicy))
     router.add(middleware: ErrorPageMiddleware(landing: landing))
     let robots = (try? String(
@@ -96,6 +96,8 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
         store: dependencies.store, renderer: dependencies.renderer, clock: dependencies.clock, publicURL: config.publicURL
     ).addRoutes(to: router)
     landing.addRoutes(to: router)
+    // Last, so it wraps only the router's not-found answer: a known path under another method.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes.map { ($0.path.description, $0.method) })))
     return router
 }
 

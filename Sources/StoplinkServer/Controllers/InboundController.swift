@@ -94,7 +94,7 @@ struct InboundController: Sendable {
         }
         let now = clock.now()
         guard let secret = try await store.inboundSecret(companyID: company.id),
-              let timestamp = Int(timestamp),
+              let timestamp = SignatureHeaders.webhookTimestamp(timestamp),
               WebhookSignature.verify(header: signature, id: id, timestamp: timestamp, body: Data(body.readableBytesView), secret: secret, now: now)
         else {
             context.logger.notice("refused an inbound message with a missing or wrong signature")

@@ -260,6 +260,15 @@ enum SQLiteMigrations {
                 DROP INDEX consent_events_by_company;
                 """)
             try refuse(table: "consent_events", column: "company_seq", unless: "NEW.company_seq IS NOT NULL", in: db)
+            // Deliveries likewise: each endpoint numbers its own (the shared id counted all).
+            try db.execute(sql: """
+                ALTER TABLE webhook_deliveries ADD COLUMN number INTEGER;
+                UPDATE webhook_deliveries SET number = numbered.n
+                FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY id) AS n FROM webhook_deliveries) AS numbered
+                WHERE webhook_deliveries.id = numbered.id;
+                CREATE UNIQUE INDEX webhook_deliveries_by_number ON webhook_deliveries (endpoint_id, number);
+                """)
+            try refuse(table: "webhook_deliveries", column: "number", unless: "NEW.number IS NOT NULL", in: db)
         }
         return migrator
     }

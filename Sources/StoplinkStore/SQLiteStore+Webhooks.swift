@@ -8,8 +8,9 @@ extension SQLiteStore {
     /// called inside the transaction that writes the event.
     static func enqueueDeliveries(_ db: Database, companyID: String, seq: Int64, action: ConsentAction, at: Date) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO webhook_deliveries (endpoint_id, seq, next_attempt_at, created_at)
-            SELECT id, ?, ?, ? FROM webhook_endpoints
+            INSERT INTO webhook_deliveries (endpoint_id, seq, next_attempt_at, created_at, number)
+            SELECT id, ?, ?, ?, (SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_deliveries d WHERE d.endpoint_id = webhook_endpoints.id)
+            FROM webhook_endpoints
             WHERE company_id = ? AND enabled = 1
               AND (event_types = '[]' OR EXISTS (SELECT 1 FROM json_each(event_types) WHERE value = ?))
             """)
@@ -110,18 +111,18 @@ extension SQLiteStore {
         }
     }
 
-    public func retryDelivery(id: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
+    public func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, completed_at = NULL,
                         claimed_until = NULL
-                    WHERE id = ? AND endpoint_id = ?
+                    WHERE number = ? AND endpoint_id = ?
                     """,
-                arguments: [Millis.from(at), id, endpointID]
+                arguments: [Millis.from(at), number, endpointID]
             )
             return try Row.fetchOne(
-                db, sql: "\(Self.deliveryColumns) WHERE d.id = ? AND d.endpoint_id = ?", arguments: [id, endpointID]
+                db, sql: "\(Self.deliveryColumns) WHERE d.number = ? AND d.endpoint_id = ?", arguments: [number, endpointID]
             ).map(Self.delivery)
         }
     }
@@ -224,7 +225,7 @@ extension SQLiteStore {
 
     static func delivery(_ row: Row) throws -> WebhookDelivery {
         WebhookDelivery(
-            id: row["id"], endpointID: row["endpoint_id"], seq: row["seq"], eventSeq: row["company_seq"],
+            id: row["id"], number: row["number"], endpointID: row["endpoint_id"], seq: row["seq"], eventSeq: row["company_seq"],
             status: try decode(DeliveryStatus.self, row["status"], column: "webhook_deliveries.status"), attempts: row["attempts"],
             nextAttemptAt: (row["next_attempt_at"] as Int64?).map(Millis.date), lastStatusCode: row["last_status_code"],
             lastError: row["last_error"], createdAt: Millis.date(row["created_at"]),

@@ -125,7 +125,30 @@ struct WebhookStoreContract {
             #expect(due.first?.1.first?.0.attempts == 1)
             #expect(try await store.endpoint(id: endpoint.id, companyID: company.id)?.enabled == false)
             #expect(try await store.deliveries(endpointID: endpoint.id, limit: 1).first?.status == .failed)
-            #expect(try await store.retryDelivery(id: delivery.id, endpointID: endpoint.id, at: Sample.now + 400)?.status == .pending)
+            #expect(try await store.retryDelivery(number: delivery.number, endpointID: endpoint.id, at: Sample.now + 400)?.status == .pending)
+        }
+    }
+
+    @Test("each endpoint numbers its deliveries 1, 2, 3, whatever other endpoints receive", arguments: StoreFactory.all)
+    func numberedPerEndpoint(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Globex", defaultCountry: "NL", defaultLanguage: "en", at: Sample.now)
+            let ours = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            let theirs = try await store.createEndpoint(companyID: other.id, url: "https://b.example", description: "", eventTypes: [], at: Sample.now)
+            for index in 0..<3 { _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(index))) }
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(0)))
+            _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(3)))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1)))
+
+            let ourDeliveries = try await store.deliveries(endpointID: ours.id, limit: 10)
+            let theirDeliveries = try await store.deliveries(endpointID: theirs.id, limit: 10)
+
+            #expect(ourDeliveries.map(\.number) == [2, 1], "newest first")
+            #expect(ourDeliveries.map(\.eventSeq) == [2, 1])
+            #expect(theirDeliveries.map(\.number) == [4, 3, 2, 1])
+            #expect(try await store.retryDelivery(number: 2, endpointID: ours.id, at: Sample.now)?.eventSeq == 2)
+            #expect(try await store.retryDelivery(number: 4, endpointID: ours.id, at: Sample.now) == nil, "another endpoint's number")
         }
     }
 

@@ -251,7 +251,8 @@ enum SQLiteMigrations {
         migrator.registerMigration("011-retention") { db in
             // Retention periods per company (RetentionPeriods.standard and allowedDays); visit
             // counts of purged visits, so a campaign's numbers stay what they were; indexes that
-            // find what a purge removes without reading the whole ledger.
+            // find what a purge removes without reading the whole ledger. The demo API key was
+            // kept in the clear to be printed at every start: only its hash stays (api_keys).
             try db.execute(sql: """
                 ALTER TABLE companies ADD COLUMN retain_visits_days INTEGER NOT NULL DEFAULT 90
                     CHECK (retain_visits_days BETWEEN 1 AND 3650);
@@ -276,6 +277,7 @@ enum SQLiteMigrations {
                     WHERE raw_text IS NOT NULL;
                 CREATE INDEX inbound_messages_with_text ON inbound_messages (company_id, received_at)
                     WHERE text != '';
+                DELETE FROM settings WHERE key = 'demo_api_key';
                 """)
         }
         return migrator

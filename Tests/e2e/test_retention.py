@@ -80,3 +80,24 @@ def test_retention_periods_are_checked_in_the_api_and_the_cli(demo_server, datab
     assert (changed.json()["retain_visits_days"], changed.json()["retain_reasons_days"]) == (90, 30)
     assert cli.returncode != 0 and "--retain-visits-days must be 1–3650 days" in cli.stderr
 
+
+def test_the_demo_key_is_shown_once_and_never_stored(database):
+    first = Server(database, demo=True).start()
+    key = first.line_starting("Demo API key: ")
+    first.stop()
+    again = Server(database, demo=True).start()
+    try:
+        line = again.line_starting("Demo API key: ")
+        still_valid = requests.get(f"{again.base}/api/v1/company", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    finally:
+        again.stop()
+    with sqlite3.connect(database) as db:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        stored = [row for table in tables for row in db.execute(f'SELECT * FROM "{table}"')
+                  if any(isinstance(value, (str, bytes)) and key in (value if isinstance(value, str) else value.decode(errors="replace"))
+                         for value in row)]
+
+    assert key.startswith("sk_")
+    assert line.startswith("shown once, at the first start")
+    assert still_valid.status_code == 200
+    assert stored == []

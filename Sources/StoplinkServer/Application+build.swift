@@ -67,7 +67,10 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoplink"),
-        services: [dependencies.visits, dependencies.webhooks],
+        services: [
+            dependencies.visits, dependencies.webhooks,
+            RetentionPurger(store: dependencies.store, clock: dependencies.clock, logger: logger),
+        ],
         onServerRunning: onServerRunning,
         logger: logger
     )

@@ -24,6 +24,8 @@ public struct Company: Equatable, Sendable {
     public var keywords: [String: [String]] = [:]
     /// The opt-out line of outgoing messages per destination.
     public var messageRules = MessageRules()
+    /// How long visit details, free-text reasons and raw inbound texts are kept.
+    public var retention = RetentionPeriods.standard
     public var createdAt: Date
 }
 

@@ -55,7 +55,7 @@ struct Serve: AsyncParsableCommand {
                 printLine("Stoplink is listening on \(address)")
                 if let prepared {
                     printLine("Demo link: \(prepared.link)")
-                    printLine("Demo API key: \(prepared.apiKey)")
+                    printLine("Demo API key: \(prepared.apiKeyLine)")
                 }
             }
             try await app.runService()

@@ -242,6 +242,22 @@ struct SQLiteStoreTests {
         #expect(kept["campaign"]?.body == bodies["campaign"])
     }
 
+    @Test("upgrading forgets the demo API key kept in the clear, and gives companies the standard retention")
+    func demoKeyIsForgottenOnUpgrade() async throws {
+        let queue = try DatabaseQueue()
+        try SQLiteMigrations.migrator.migrate(queue, upTo: "010-inbound-fingerprints")
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO companies (id, name, default_country, default_language, created_at) VALUES ('c', 'Acme', 'NL', 'nl', 0)")
+            try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('demo_api_key', 'sk_0123456789abcdefghjkmnpqrstvwxyz'), ('demo_company_id', 'c')")
+        }
+
+        let store = try SQLiteStore(writer: queue)
+
+        let settings = try await queue.read { db in try String.fetchAll(db, sql: "SELECT key FROM settings ORDER BY key") }
+        #expect(settings == ["demo_company_id"])
+        #expect(try await store.company(id: "c")?.retention == .standard)
+    }
+
     static func oneOfEverything(in store: SQLiteStore) async throws {
         let (company, campaign) = try await store.acmeWithCampaign()
         let links = try await store.issueLinks(campaign: campaign, phones: [Sample.phone(1)], codeLength: 10, at: Sample.now)

@@ -49,6 +49,36 @@ struct AbuseLimitTests {
         }
     }
 
+    @Test("Parallel lookups of unknown codes from one client get no more 404s than the limit allows")
+    func parallelUnknownCodes() async throws {
+        let fixture = try await Fixture(configure: Self.limits { $0.unknownCode = RateLimit(name: "unknown_code", count: 3, window: 60) })
+
+        let statuses = try await fixture.application().test(.router) { client in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<20 { group.addTask { try await client.open("/zzzzzzzz\(index % 10)y").status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+
+        #expect(statuses.filter { $0 == .notFound }.count == 3)
+        #expect(statuses.filter { $0 == .tooManyRequests }.count == 17)
+    }
+
+    @Test("Parallel API requests with one key get no more answers than the key's limit")
+    func parallelAPI() async throws {
+        let fixture = try await APIFixture(configure: Self.limits { $0.api = RateLimit(name: "api", count: 5, window: 60) })
+
+        let statuses = try await fixture.application().test(.router) { client in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<16 { group.addTask { try await client.api(.get, "/api/v1/company", key: fixture.key).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+
+        #expect(statuses.filter { $0 == .ok }.count == 5)
+        #expect(statuses.filter { $0 == .tooManyRequests }.count == 11)
+    }
+
     @Test("A recipient opening, reloading and confirming a real link is never limited at the defaults")
     func recipientUnderDefaults() async throws {
         let fixture = try await Fixture()
@@ -238,6 +268,23 @@ struct ClientAddressTests {
             #expect(spoofedLeft == .tooManyRequests)
             #expect(other == .notFound)
         }
+    }
+
+    @Test("A flood of distinct forwarded addresses through the server keeps the limiter within its bound")
+    func floodThroughServer() async throws {
+        let base = try await Self.fixture(trusting: ["127.0.0.1", "::1"])
+        let limiter = MemoryRateLimiter(capacity: 50)
+        var dependencies = base.dependencies
+        dependencies.limiter = limiter
+        let application = buildApplication(config: base.config, dependencies: dependencies, logger: base.logs.logger())
+
+        let statuses = try await application.test(.live) { client in
+            try await (0..<300).asyncMap { try await miss(client, forwardedFor: "198.51.\($0 / 200).\($0 % 200)") }
+        }
+
+        #expect(statuses.allSatisfy { $0 == .notFound }, "each address made one lookup")
+        #expect(limiter.count <= 50)
+        #expect(limiter.count > 0)
     }
 
     @Test("An untrusted peer's X-Forwarded-For is ignored: inventing addresses does not evade the limit")

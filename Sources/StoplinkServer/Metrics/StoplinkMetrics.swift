@@ -21,9 +21,34 @@ public struct StoplinkMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        // Every fixed series starts at 0, so a scraper sees it (and its rate) before the first event.
+        for source in ConsentSource.allCases { optOuts(source: source, count: 0) }
+        for outcome in DeliveryOutcome.allCases { counter(Self.deliveries, ("outcome", outcome.rawValue)) }
+        for limit in RateLimits.names { counter(Self.rejections, ("limit", limit)) }
+        for component in Self.databaseComponents { counter(Self.databaseErrors, ("component", component)) }
     }
 
-    /// One answered request; `route` is the route pattern (`/{code}`), or `unmatched`.
+    // Computed: the descriptor type is not Sendable, so it cannot be a shared constant.
+    static var optOutsName: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "stoplink", metricName: "opt_outs", unitName: "total", helpText: "Opt-outs recorded, by source")
+    }
+    static var deliveries: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "stoplink", metricName: "webhook_deliveries", unitName: "total", helpText: "Webhook delivery attempts, by outcome")
+    }
+    static var rejections: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "stoplink", metricName: "rate_limit_rejections", unitName: "total", helpText: "Requests refused with 429, by limit")
+    }
+    static var databaseErrors: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "stoplink", metricName: "database_errors", unitName: "total", helpText: "Database calls that failed, by component")
+    }
+    static let databaseComponents = ["request", "readiness", "webhooks", "metrics"]
+
+    @discardableResult
+    private func counter(_ name: MetricNameDescriptor, _ label: (String, String)) -> Counter {
+        registry.makeCounter(descriptor: name, labels: [label])
+    }
+
+    /// One answered request; `route` is the route pattern (`/{code}`), or `NotFound` when none matched.
     func request(method: String, route: String, status: Int, duration: Duration) {
         let method = Self.knownMethods.contains(method) ? method : "other"
         registry.makeCounter(
@@ -38,15 +63,12 @@ public struct StoplinkMetrics: Sendable {
 
     /// Opt-outs this process recorded, by where they came from.
     func optOuts(source: ConsentSource, count: Int = 1) {
-        guard count > 0 else { return }
-        registry.makeCounter(
-            descriptor: .init(namespace: "stoplink", metricName: "opt_outs", unitName: "total", helpText: "Opt-outs recorded, by source"),
-            labels: [("source", source.rawValue)]
-        ).increment(by: Int64(count))
+        let counter = counter(Self.optOutsName, ("source", source.rawValue))
+        if count > 0 { counter.increment(by: Int64(count)) }
     }
 
     /// How a webhook delivery attempt ended.
-    enum DeliveryOutcome: String {
+    enum DeliveryOutcome: String, CaseIterable {
         case succeeded
         /// Failed; another attempt is scheduled.
         case failed
@@ -66,25 +88,16 @@ public struct StoplinkMetrics: Sendable {
     }
 
     func delivery(_ outcome: DeliveryOutcome) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "stoplink", metricName: "webhook_deliveries", unitName: "total", helpText: "Webhook delivery attempts, by outcome"),
-            labels: [("outcome", outcome.rawValue)]
-        ).increment()
+        counter(Self.deliveries, ("outcome", outcome.rawValue)).increment()
     }
 
     func rateLimited(_ limit: RateLimit) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "stoplink", metricName: "rate_limit_rejections", unitName: "total", helpText: "Requests refused with 429, by limit"),
-            labels: [("limit", limit.name)]
-        ).increment()
+        counter(Self.rejections, ("limit", limit.name)).increment()
     }
 
-    /// A database call that failed; `component` says whose (`request`, `readiness`, `webhooks`, `visits`, `metrics`).
+    /// A database call that failed; `component` is one of `databaseComponents`.
     func databaseError(_ component: String) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "stoplink", metricName: "database_errors", unitName: "total", helpText: "Database calls that failed, by component"),
-            labels: [("component", component)]
-        ).increment()
+        counter(Self.databaseErrors, ("component", component)).increment()
     }
 
     /// The deliveries waiting to be sent, read from the store when scraped.

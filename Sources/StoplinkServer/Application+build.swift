@@ -98,7 +98,7 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
         abuse: abuse, metrics: metrics,
         visitorKey: Data(SHA256.hash(data: Data("stoplink visitor".utf8) + secret))
     )
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: SecurityHeadersMiddleware(contentSecurityPolicy: dependencies.renderer.contentSecurityPolicy))
     router.add(middleware: ErrorPageMiddleware(landing: landing, metrics: metrics))
@@ -113,6 +113,8 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
         abuse: abuse, metrics: metrics
     ).addRoutes(to: router)
     landing.addRoutes(to: router)
+    // Last, so it wraps only the router's not-found answer: a known path under another method.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes.map { ($0.path.description, $0.method) })))
     return router
 }
 

@@ -49,6 +49,9 @@ public struct Link: Equatable, Sendable {
 
 /// One row of the append-only consent ledger.
 public struct ConsentEvent: Equatable, Sendable {
+    /// The ledger row's own id, across companies: internal (webhook deliveries point at it), never shown.
+    public var rowID: Int64
+    /// The event's place in its company's feed: 1, 2, 3, ... in commit order (see `FeedStore`).
     public var seq: Int64
     public var companyID: String
     public var action: ConsentAction

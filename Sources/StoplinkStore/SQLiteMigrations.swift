@@ -248,6 +248,19 @@ enum SQLiteMigrations {
             // Tells a gateway's retry from another message that reuses its id (InboundFingerprint).
             try db.execute(sql: "ALTER TABLE inbound_messages ADD COLUMN fingerprint TEXT")
         }
+        migrator.registerMigration("012-company-sequence") { db in
+            // Each company numbers its own events 1, 2, 3, ...: the shared `seq` told every
+            // company how many events the others had. `seq` stays as the row's internal id.
+            try db.execute(sql: """
+                ALTER TABLE consent_events ADD COLUMN company_seq INTEGER;
+                UPDATE consent_events SET company_seq = numbered.n
+                FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY company_id ORDER BY seq) AS n FROM consent_events) AS numbered
+                WHERE consent_events.seq = numbered.seq;
+                CREATE UNIQUE INDEX consent_events_by_company_seq ON consent_events (company_id, company_seq);
+                DROP INDEX consent_events_by_company;
+                """)
+            try refuse(table: "consent_events", column: "company_seq", unless: "NEW.company_seq IS NOT NULL", in: db)
+        }
         return migrator
     }
 

@@ -38,12 +38,12 @@ extension SQLiteStore {
             let texts = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, reason_text, occurred_at FROM consent_events
-                    WHERE campaign_id = ? AND action = 'opt_out' AND reason_text IS NOT NULL AND seq < ?
-                    ORDER BY seq DESC LIMIT ?
+                    SELECT company_seq, reason_text, occurred_at FROM consent_events
+                    WHERE campaign_id = ? AND action = 'opt_out' AND reason_text IS NOT NULL AND company_seq < ?
+                    ORDER BY company_seq DESC LIMIT ?
                     """,
                 arguments: [id, reasonTextsBefore ?? Int64.max, reasonTextLimit]
-            ).map { CampaignStats.ReasonText(seq: $0["seq"], text: $0["reason_text"], occurredAt: Millis.date($0["occurred_at"])) }
+            ).map { CampaignStats.ReasonText(seq: $0["company_seq"], text: $0["reason_text"], occurredAt: Millis.date($0["occurred_at"])) }
             let perDay = try Row.fetchAll(
                 db,
                 sql: """

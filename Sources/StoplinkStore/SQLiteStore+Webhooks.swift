@@ -105,7 +105,7 @@ extension SQLiteStore {
     public func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?", arguments: [endpointID, limit]
+                db, sql: "\(Self.deliveryColumns) WHERE d.endpoint_id = ? ORDER BY d.id DESC LIMIT ?", arguments: [endpointID, limit]
             ).map(Self.delivery)
         }
     }
@@ -133,7 +133,7 @@ extension SQLiteStore {
                 arguments: [Millis.from(at), id, endpointID]
             )
             return try Row.fetchOne(
-                db, sql: "SELECT * FROM webhook_deliveries WHERE id = ? AND endpoint_id = ?", arguments: [id, endpointID]
+                db, sql: "\(Self.deliveryColumns) WHERE d.id = ? AND d.endpoint_id = ?", arguments: [id, endpointID]
             ).map(Self.delivery)
         }
     }
@@ -162,7 +162,7 @@ extension SQLiteStore {
                 var pending = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT d.* FROM webhook_deliveries d
+                        \(Self.deliveryColumns)
                         WHERE d.endpoint_id = ? AND d.status = 'pending' ORDER BY d.id LIMIT ?
                         """,
                     arguments: [endpoint.id, perEndpoint]
@@ -174,7 +174,7 @@ extension SQLiteStore {
                 let events = try Self.events(
                     db, where: "e.seq IN (\(pending.map { String($0.seq) }.joined(separator: ",")))", [], ordered: true, cached: false
                 )
-                let bySeq = Dictionary(uniqueKeysWithValues: events.map { ($0.seq, $0) })
+                let bySeq = Dictionary(uniqueKeysWithValues: events.map { ($0.rowID, $0) })
                 return (endpoint, pending.compactMap { delivery in bySeq[delivery.seq].map { (delivery, $0) } })
             }
         }
@@ -231,9 +231,12 @@ extension SQLiteStore {
         }
     }
 
+    /// What `delivery(_:)` reads: the delivery's columns and its event's place in the company's feed.
+    static let deliveryColumns = "SELECT d.*, e.company_seq FROM webhook_deliveries d JOIN consent_events e ON e.seq = d.seq"
+
     static func delivery(_ row: Row) throws -> WebhookDelivery {
         WebhookDelivery(
-            id: row["id"], endpointID: row["endpoint_id"], seq: row["seq"],
+            id: row["id"], endpointID: row["endpoint_id"], seq: row["seq"], eventSeq: row["company_seq"],
             status: try decode(DeliveryStatus.self, row["status"], column: "webhook_deliveries.status"), attempts: row["attempts"],
             nextAttemptAt: (row["next_attempt_at"] as Int64?).map(Millis.date), lastStatusCode: row["last_status_code"],
             lastError: row["last_error"], createdAt: Millis.date(row["created_at"]),

@@ -34,7 +34,10 @@ public enum DeliveryStatus: String, Codable, Sendable {
 public struct WebhookDelivery: Equatable, Sendable {
     public var id: Int64
     public var endpointID: String
+    /// The event's ledger row id (`ConsentEvent.rowID`): internal.
     public var seq: Int64
+    /// The event's place in its company's feed (`ConsentEvent.seq`): what receivers are shown.
+    public var eventSeq: Int64
     public var status: DeliveryStatus
     public var attempts: Int
     public var nextAttemptAt: Date?

@@ -113,7 +113,12 @@ struct CompanyAPI: Sendable {
 
     @Sendable func update(request: Request, context: AppRequestContext) async throws -> Response {
         var company = try context.requireCompany()
-        let patch = try await APIJSON.decode(Patch.self, from: request)
+        let body = try await request.collectBody(upTo: APIJSON.maximumBodyBytes, limit: "JSON bodies are limited to 8 MB")
+        // An empty PATCH is a client mistake, not a request to change nothing (`{}` is that).
+        guard body.readableBytes > 0 else {
+            throw APIError(.badRequest, "missing_body", "send a JSON object with the settings to change")
+        }
+        let patch = try APIJSON.decode(Patch.self, from: Data(body.readableBytesView))
         let change = CompanySettingsChange(
             name: patch.name, defaultCountry: patch.defaultCountry, defaultLanguage: patch.defaultLanguage,
             reasons: patch.reasons?.map { Reason(key: $0.key, labels: $0.label.labels) }, pageText: patch.pageText,

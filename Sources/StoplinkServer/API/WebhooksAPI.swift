@@ -121,7 +121,7 @@ struct WebhooksAPI: Sendable {
         init(_ delivery: WebhookDelivery, eventIDs: WebhookEventID) {
             id = delivery.id
             eventId = eventIDs.id(ofSeq: delivery.seq)
-            seq = delivery.seq
+            seq = delivery.eventSeq
             status = delivery.status
             attempts = delivery.attempts
             lastStatusCode = delivery.lastStatusCode

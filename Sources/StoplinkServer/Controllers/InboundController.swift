@@ -29,6 +29,11 @@ struct InboundController: Sendable {
     // MARK: Twilio
 
     @Sendable func twilio(request: Request, context: AppRequestContext) async throws -> Response {
+        // Unsigned requests are refused before anything is looked up: no probing which numbers exist.
+        guard let signature = request.headers[Self.twilioSignatureHeader] else {
+            context.logger.notice("refused an inbound Twilio message without a signature")
+            return Response(status: .unauthorized, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "missing signature\n")))
+        }
         let body = try await collect(request)
         let pairs = try Self.formPairs(body)
         let fields = FormBody.fields(pairs)
@@ -36,7 +41,7 @@ struct InboundController: Sendable {
             return Response(status: .notFound, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "unknown number\n")))
         }
         let url = publicURL + "/inbound/twilio" + (request.uri.query.map { "?\($0)" } ?? "")
-        guard let token = company.twilioAuthToken, let signature = request.headers[Self.twilioSignatureHeader],
+        guard let token = company.twilioAuthToken,
               TwilioSignature.isValid(signature, authToken: token, url: url, parameters: pairs) else {
             context.logger.notice("refused an inbound Twilio message with a missing or wrong signature")
             return Response(status: .forbidden, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "bad signature\n")))
@@ -78,6 +83,12 @@ struct InboundController: Sendable {
     }
 
     @Sendable func generic(request: Request, context: AppRequestContext) async throws -> Response {
+        guard let id = request.headers[HTTPField.Name("webhook-id")!],
+              let timestamp = request.headers[HTTPField.Name("webhook-timestamp")!],
+              let signature = request.headers[HTTPField.Name("webhook-signature")!] else {
+            context.logger.notice("refused an inbound message without a signature")
+            throw APIError(.unauthorized, "missing_signature", "sign the request: webhook-id, webhook-timestamp and webhook-signature")
+        }
         let body = try await collect(request)
         let message: GenericMessage
         do {
@@ -90,9 +101,7 @@ struct InboundController: Sendable {
         }
         let now = clock.now()
         guard let secret = try await store.inboundSecret(companyID: company.id),
-              let id = request.headers[HTTPField.Name("webhook-id")!],
-              let timestamp = request.headers[HTTPField.Name("webhook-timestamp")!].flatMap(Int.init),
-              let signature = request.headers[HTTPField.Name("webhook-signature")!],
+              let timestamp = SignatureHeaders.webhookTimestamp(timestamp),
               WebhookSignature.verify(header: signature, id: id, timestamp: timestamp, body: Data(body.readableBytesView), secret: secret, now: now)
         else {
             context.logger.notice("refused an inbound message with a missing or wrong signature")

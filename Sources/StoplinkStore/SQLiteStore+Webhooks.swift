@@ -111,6 +111,18 @@ extension SQLiteStore {
         }
     }
 
+    public func deliveryBacklog() async throws -> DeliveryBacklog {
+        try await writer.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS count, MIN(d.created_at) AS oldest FROM webhook_deliveries d
+                JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                WHERE d.status = 'pending' AND e.enabled = 1
+                """)
+            let oldest: Int64? = row?["oldest"]
+            return DeliveryBacklog(count: row?["count"] ?? 0, oldest: oldest.map(Millis.date))
+        }
+    }
+
     public func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
         try await writer.write { db in
             try db.execute(

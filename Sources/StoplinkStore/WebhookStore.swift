@@ -35,4 +35,17 @@ public protocol WebhookStore: Sendable {
     func releaseClaims(_ deliveries: [WebhookDelivery]) async throws
     /// Records attempts in one transaction, in order, and releases their claims.
     func recordAttempts(_ attempts: [(deliveryID: Int64, endpointID: String, outcome: AttemptOutcome)], at: Date) async throws
+    /// The pending deliveries of enabled endpoints (a disabled endpoint's queue waits for a
+    /// person, not the dispatcher): how many, and when the oldest of them was created.
+    func deliveryBacklog() async throws -> DeliveryBacklog
+}
+
+public struct DeliveryBacklog: Equatable, Sendable {
+    public var count: Int
+    public var oldest: Date?
+
+    public init(count: Int, oldest: Date?) {
+        self.count = count
+        self.oldest = oldest
+    }
 }

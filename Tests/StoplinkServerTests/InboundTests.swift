@@ -16,8 +16,8 @@ struct InboundFixture {
     let api: APIFixture
     let secret: String
 
-    init(policy: InboundPolicy = .review) async throws {
-        api = try await APIFixture()
+    init(policy: InboundPolicy = .review, configure: (inout AppConfig) -> Void = { _ in }) async throws {
+        api = try await APIFixture(configure: configure)
         var company = api.company
         company.twilioAuthToken = Self.token
         company.inboundPolicy = policy

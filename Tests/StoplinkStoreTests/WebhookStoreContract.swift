@@ -175,4 +175,25 @@ struct WebhookStoreContract {
             #expect(Set(claimed).count == claimed.count)
         }
     }
+
+    @Test("the backlog counts pending deliveries of enabled endpoints and dates the oldest", arguments: StoreFactory.all)
+    func backlog(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let empty = try await store.deliveryBacklog()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            let disabled = try await store.createEndpoint(companyID: company.id, url: "https://b.example", description: "", eventTypes: [], at: Sample.now)
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1), at: Sample.now))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(2), at: Sample.now + 60))
+            _ = try await store.setEndpointEnabled(id: disabled.id, companyID: company.id, enabled: false, reason: "test")
+            let pending = try await store.deliveryBacklog()
+            let first = try #require(try await claim(store).first?.1.first?.0)
+            try await store.recordAttempts([(first.id, endpoint.id, .succeeded(statusCode: 200))], at: Sample.now + 120)
+            let afterOne = try await store.deliveryBacklog()
+
+            #expect(empty == DeliveryBacklog(count: 0, oldest: nil))
+            #expect(pending == DeliveryBacklog(count: 2, oldest: Sample.now))
+            #expect(afterOne == DeliveryBacklog(count: 1, oldest: Sample.now + 60))
+        }
+    }
 }

@@ -18,6 +18,8 @@ struct InboundController: Sendable {
     let renderer: PageRenderer
     let clock: any WallClock
     let publicURL: String
+    let abuse: AbuseLimits
+    let metrics: StoplinkMetrics
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("inbound/twilio", use: twilio)
@@ -43,6 +45,11 @@ struct InboundController: Sendable {
               TwilioSignature.isValid(signature, authToken: token, url: url, parameters: pairs) else {
             context.logger.notice("refused an inbound Twilio message with a missing or wrong signature")
             return Response(status: .forbidden, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "bad signature\n")))
+        }
+        if let wait = await overLimit(to: fields["To"] ?? "", context: context) {
+            var response = twiml(nil, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(wait)
+            return response
         }
         guard let messageID = fields["MessageSid"] ?? fields["SmsMessageSid"], !messageID.isEmpty,
               let from = try? PhoneNumber(parsing: fields["From"] ?? "", defaultRegion: company.defaultCountry) else {
@@ -100,6 +107,7 @@ struct InboundController: Sendable {
             context.logger.notice("refused an inbound message with a missing or wrong signature")
             throw APIError(.forbidden, "bad_signature", "the webhook signature is missing, wrong or too old")
         }
+        if let wait = await overLimit(to: message.to, context: context) { throw APIError.rateLimited(retryAfter: wait) }
         let from: PhoneNumber
         do {
             from = try PhoneNumber(parsing: message.from, defaultRegion: company.defaultCountry)
@@ -133,11 +141,19 @@ struct InboundController: Sendable {
             standardReply: { reply, language in renderer.text(reply.rawValue, language: language, ["company": company.name]) }
         )
         let record = try await store.processInbound(message, decision: decision)
+        if record.action == .optOut, !record.replayed, !record.idReused { metrics.optOuts(source: .keyword) }
         context.logger.info("inbound message", metadata: [
             "action": "\(record.action.rawValue)", "from": "\(message.from.masked)", "replayed": "\(record.replayed)",
             "id_reused": "\(record.idReused)",
         ])
         return record
+    }
+
+    /// Seconds to wait when the destination number is over its `inbound` allowance. Counted
+    /// only once the signature holds, so forged requests cannot use up a number's allowance
+    /// and silence its real STOP replies.
+    private func overLimit(to: String, context: AppRequestContext) async -> Int? {
+        await abuse.check(abuse.limits.inbound, key: SMSNumber.normalise(to) ?? to, logger: context.logger)
     }
 
     /// The company owning the number a reply was sent to (E.164, or a short code's digits).

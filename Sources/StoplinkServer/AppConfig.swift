@@ -16,6 +16,8 @@ public struct AppConfig: Sendable {
     public var resourcesDirectory: String
     /// Lets webhooks go to `http` and to loopback or private addresses (development and tests).
     public var allowInsecureWebhooks: Bool
+    /// Timeouts for slow clients and the cap on connections served at once.
+    public var connections = ConnectionLimits()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = "sqlite:stoplink.sqlite",
@@ -39,6 +41,7 @@ public struct AppConfig: Sendable {
         if serving {
             if !(1...65535).contains(port) { problems.append("--port must be 1–65535, not \(port)") }
             if host.isEmpty { problems.append("--host must not be empty") }
+            problems += connections.problems()
         }
         if let url = URL(string: publicURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
             if publicURL.hasSuffix("/") { problems.append("--public-url must not end with '/'") }

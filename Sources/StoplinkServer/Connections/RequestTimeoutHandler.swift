@@ -1,0 +1,100 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Closes a connection whose client is too slow: a first request header not complete within the
+/// header timeout (from the connection's opening), or a body whose bytes kept the server waiting
+/// longer than the body timeout in all. Only time spent waiting for the client counts towards
+/// the body: while the application is busy with what it already has, it asks for no more bytes.
+/// A kept-alive connection waiting for its next request is Hummingbird's idle timeout's job.
+final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let limits: ConnectionLimits
+    private let logger: Logger
+    private var headerTimer: Scheduled<Void>?
+    private var sawFirstHeader = false
+    private var readingBody = false
+    /// Time already spent waiting for the current body's bytes.
+    private var bodyWaited: TimeAmount = .zero
+    /// When the current unanswered request for body bytes was made.
+    private var waitingSince: NIODeadline?
+    private var bodyTimer: Scheduled<Void>?
+
+    init(limits: ConnectionLimits, logger: Logger) {
+        self.limits = limits
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { startHeaderTimer(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startHeaderTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        headerTimer?.cancel()
+        bodyTimer?.cancel()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        headerTimer?.cancel()
+        bodyTimer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        stopWaiting()
+        switch unwrapInboundIn(data) {
+        case .head:
+            sawFirstHeader = true
+            headerTimer?.cancel()
+            headerTimer = nil
+            readingBody = true
+            bodyWaited = .zero
+        case .body:
+            break
+        case .end:
+            readingBody = false
+        }
+        context.fireChannelRead(data)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readingBody, waitingSince == nil {
+            waitingSince = .now()
+            let remaining = TimeAmount(limits.bodyTimeout) - bodyWaited
+            bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(in: max(remaining, .zero)) {
+                self.logger.debug("closing a connection whose request body came too slowly")
+                context.close(promise: nil)
+            }
+        }
+        context.read()
+    }
+
+    private func startHeaderTimer(context: ChannelHandlerContext) {
+        guard headerTimer == nil, !sawFirstHeader else { return }
+        headerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limits.headerTimeout)) {
+            self.logger.debug("closing a connection whose request header was not complete in time")
+            context.close(promise: nil)
+        }
+    }
+
+    /// Bytes arrived: the wait for them ends and counts towards the body's allowance.
+    private func stopWaiting() {
+        guard let since = waitingSince else { return }
+        bodyWaited = bodyWaited + (NIODeadline.now() - since)
+        waitingSince = nil
+        bodyTimer?.cancel()
+        bodyTimer = nil
+    }
+}
+
+@available(*, unavailable)
+extension RequestTimeoutHandler: Sendable {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import StoplinkCore
 import StoplinkServer
 
@@ -44,6 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait until one closes (env STOPLINK_MAX_CONNECTIONS; default 1000).")
     var maxConnections: Int?
 
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds requests in flight get to finish after SIGTERM (env STOPLINK_SHUTDOWN_TIMEOUT; default 10).")
+    var shutdownTimeout: Double?
+
     func run() async throws {
         #if os(Linux)
         // glibc gives each busy thread its own heap arena; under bulk issuing that alone added
@@ -57,6 +61,7 @@ struct Serve: AsyncParsableCommand {
         if let value = try seconds(headerTimeout, "STOPLINK_HEADER_TIMEOUT") { config.connections.headerTimeout = value }
         if let value = try seconds(bodyTimeout, "STOPLINK_BODY_TIMEOUT") { config.connections.bodyTimeout = value }
         if let value = try seconds(idleTimeout, "STOPLINK_IDLE_TIMEOUT") { config.connections.idleTimeout = value }
+        if let value = try seconds(shutdownTimeout, "STOPLINK_SHUTDOWN_TIMEOUT") { config.shutdownTimeout = value }
         if let maxConnections {
             config.connections.maximumConnections = maxConnections
         } else if let value = environment["STOPLINK_MAX_CONNECTIONS"] {
@@ -79,7 +84,12 @@ struct Serve: AsyncParsableCommand {
                     printLine("Demo API key: \(prepared.apiKey)")
                 }
             }
-            try await app.runService()
+            // SIGTERM or SIGINT: stop accepting, let requests in flight finish, then stop the
+            // dispatcher and flush page views (Hummingbird stops its services in reverse order);
+            // past the bound whatever remains is cancelled. `withStore` then closes the database.
+            var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            group.maximumGracefulShutdownDuration = config.shutdownTimeout
+            try await ServiceGroup(configuration: group).run()
         }
     }
 }

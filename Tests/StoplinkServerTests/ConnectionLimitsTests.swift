@@ -38,6 +38,7 @@ struct ConnectionLimitsTests {
     func badLimits() {
         var config = AppConfig()
         config.connections = ConnectionLimits(headerTimeout: .zero, bodyTimeout: .seconds(-1), idleTimeout: .seconds(1), maximumConnections: 0)
+        config.shutdownTimeout = .zero
 
         let problems = config.problems()
 
@@ -45,5 +46,6 @@ struct ConnectionLimitsTests {
         #expect(problems.contains { $0.hasPrefix("--body-timeout") })
         #expect(!problems.contains { $0.hasPrefix("--idle-timeout") })
         #expect(problems.contains { $0.hasPrefix("--max-connections") })
+        #expect(problems.contains { $0.hasPrefix("--shutdown-timeout") })
     }
 }

@@ -139,6 +139,28 @@ def test_a_body_sent_a_byte_a_second_is_cut_off(patient_server):
     assert b" 303 " not in answer and b" 200 " not in answer
 
 
+def test_a_large_upload_at_a_sound_rate_outlasts_the_body_timeout(patient_server):
+    key = patient_server.line_starting("Demo API key: ")
+    auth = {"Authorization": f"Bearer {key}"}
+    api = f"{patient_server.base}/api/v1"
+    assert requests.post(f"{api}/campaigns", json={"ref": "upload", "name": "Upload"}, headers=auth, timeout=10).status_code == 201
+    chunks = 5
+
+    def csv_body():
+        yield b"phone\n"
+        for chunk in range(chunks):
+            # About 8 KiB a second, for longer than the 2 s body timeout.
+            yield b"".join(f"+316{chunk + 2}{i:07d}\n".encode() for i in range(600))
+            time.sleep(1)
+
+    answer = requests.post(f"{api}/campaigns/upload/links", data=csv_body(),
+                           headers={**auth, "Content-Type": "text/csv"}, timeout=60)
+
+    assert answer.status_code == 200
+    assert answer.json()["errors"] == []
+    assert len(answer.json()["links"]) == chunks * 600
+
+
 def test_the_connection_cap_holds_and_is_logged_once(database):
     server = Server(database, extra_args=LIMITS + ["--max-connections", "20"]).start()
     try:

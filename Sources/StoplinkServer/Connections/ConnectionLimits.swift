@@ -3,8 +3,8 @@
 public struct ConnectionLimits: Sendable, Equatable {
     /// From a connection's opening until its first request's header is complete.
     public var headerTimeout: Duration
-    /// Time spent waiting for a request body's bytes; time the server itself is busy with the
-    /// body (writing it to the database, say) does not count.
+    /// Time spent waiting for a request body's bytes, plus a second per KiB received; time the
+    /// server itself is busy with the body (writing it to the database, say) does not count.
     public var bodyTimeout: Duration
     /// How long a kept-alive connection may wait for its next request, header included.
     public var idleTimeout: Duration

@@ -4,14 +4,19 @@ import NIOHTTP1
 
 /// Closes a connection whose client is too slow: a first request header not complete within the
 /// header timeout (from the connection's opening), or a body whose bytes kept the server waiting
-/// longer than the body timeout in all. Only time spent waiting for the client counts towards
-/// the body: while the application is busy with what it already has, it asks for no more bytes.
+/// longer than the body timeout in all, extended by a second for every `bodyBytesPerSecond`
+/// received (so a large upload at a sound rate always finishes; a trickle never does). Only time
+/// spent waiting for the client counts: while the application is busy with what it already has,
+/// it asks for no more bytes.
 /// A kept-alive connection waiting for its next request is Hummingbird's idle timeout's job.
 final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
+
+    /// The slowest sustained upload rate that is never cut off.
+    static let bodyBytesPerSecond: Int64 = 1024
 
     private let limits: ConnectionLimits
     private let logger: Logger
@@ -20,6 +25,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var readingBody = false
     /// Time already spent waiting for the current body's bytes.
     private var bodyWaited: TimeAmount = .zero
+    private var bodyReceived: Int64 = 0
     /// When the current unanswered request for body bytes was made.
     private var waitingSince: NIODeadline?
     private var bodyTimer: Scheduled<Void>?
@@ -58,8 +64,9 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
             headerTimer = nil
             readingBody = true
             bodyWaited = .zero
-        case .body:
-            break
+            bodyReceived = 0
+        case .body(let bytes):
+            bodyReceived += Int64(bytes.readableBytes)
         case .end:
             readingBody = false
         }
@@ -69,7 +76,9 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     func read(context: ChannelHandlerContext) {
         if readingBody, waitingSince == nil {
             waitingSince = .now()
-            let remaining = TimeAmount(limits.bodyTimeout) - bodyWaited
+            // Clamped so that no body, however long, overflows the arithmetic.
+            let earned = TimeAmount.nanoseconds(min(bodyReceived, Int64.max / 1_000_000_000) * 1_000_000_000 / Self.bodyBytesPerSecond)
+            let remaining = TimeAmount(limits.bodyTimeout) + earned - bodyWaited
             bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(in: max(remaining, .zero)) {
                 self.logger.debug("closing a connection whose request body came too slowly")
                 context.close(promise: nil)

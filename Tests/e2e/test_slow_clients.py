@@ -3,6 +3,7 @@ timeouts, the connection cap keeps the server answering, HTTP/1.0 keep-alive wor
 attack tools (slowhttptest, ApacheBench) find the service available."""
 import csv
 import re
+import resource
 import select
 import shutil
 import socket
@@ -176,6 +177,28 @@ def test_the_connection_cap_holds_and_is_logged_once(database):
     cap_lines = [line for line in log.splitlines() if "connection limit reached" in line]
     assert len(cap_lines) == 1, log
     assert "warning" in cap_lines[0] and "max_connections=20" in cap_lines[0]
+
+
+def test_with_256_file_descriptors_the_server_keeps_answering(database):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))  # inherited by the server
+    try:
+        server = Server(database, extra_args=LIMITS)
+        server.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        hogs = [connect(server) for _ in range(400)]
+        answer = requests.get(f"{server.base}/healthz", timeout=PATIENCE)
+        for sock in hogs:
+            sock.close()
+    finally:
+        log = stop_and_read_log(server)
+
+    assert answer.status_code == 200
+    assert re.search(r"connection cap lowered.*max_connections=192|max_connections=192.*connection cap lowered", log), log
+    assert "connection limit reached" in log
+    assert not re.search(r"^\S+ (error|critical) ", log, re.MULTILINE), log
 
 
 def test_http10_keep_alive_is_answered_and_kept(server):

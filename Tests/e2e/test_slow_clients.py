@@ -162,6 +162,25 @@ def test_a_large_upload_at_a_sound_rate_outlasts_the_body_timeout(patient_server
     assert len(answer.json()["links"]) == chunks * 600
 
 
+def test_a_long_import_is_not_taken_for_an_idle_connection(database):
+    # While the server writes a batch of 100,000 links it reads no more of the body; that pause is
+    # neither the client's slowness nor idleness, however long it lasts.
+    server = Server(database, demo=True, extra_args=["--header-timeout", "2", "--body-timeout", "2", "--idle-timeout", "1"]).start()
+    try:
+        auth = {"Authorization": f"Bearer {server.line_starting('Demo API key: ')}"}
+        api = f"{server.base}/api/v1"
+        assert requests.post(f"{api}/campaigns", json={"ref": "big", "name": "Big"}, headers=auth, timeout=10).status_code == 201
+        body = "phone\n" + "".join(f"+3167{i:07d}\n" for i in range(200_000))
+
+        answer = requests.post(f"{api}/campaigns/big/links", data=body.encode(),
+                               headers={**auth, "Content-Type": "text/csv", "Accept": "text/csv"}, timeout=300)
+    finally:
+        server.stop()
+
+    assert answer.status_code == 200
+    assert answer.text.count("\n") == 200_001
+
+
 def test_the_connection_cap_holds_and_is_logged_once(database):
     server = Server(database, extra_args=LIMITS + ["--max-connections", "20"]).start()
     try:

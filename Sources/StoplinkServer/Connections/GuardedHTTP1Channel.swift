@@ -10,10 +10,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Hummingbird's HTTP/1.1 channel (with its idle timeout for kept-alive connections) plus what it
-/// leaves to the application: the header and body timeouts and HTTP/1.0 keep-alive. Both work on
-/// HTTP/1 messages, so they sit right after NIO's request decoder, where the request's version
-/// is still known.
+/// Hummingbird's HTTP/1.1 channel plus what it leaves to the application: the header, body and
+/// idle timeouts and HTTP/1.0 keep-alive. Both work on HTTP/1 messages, so they sit right after
+/// NIO's request decoder, where the request's version is still known.
 struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = HTTP1Channel.Value
 
@@ -21,7 +20,7 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let limits: ConnectionLimits
 
     init(responder: @escaping HTTPChannelHandler.Responder, limits: ConnectionLimits) {
-        self.base = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout)))
+        self.base = HTTP1Channel(responder: responder, configuration: .init())
         self.limits = limits
     }
 

@@ -7,8 +7,9 @@ import NIOHTTP1
 /// longer than the body timeout in all, extended by a second for every `bodyBytesPerSecond`
 /// received (so a large upload at a sound rate always finishes; a trickle never does). Only time
 /// spent waiting for the client counts: while the application is busy with what it already has,
-/// it asks for no more bytes.
-/// A kept-alive connection waiting for its next request is Hummingbird's idle timeout's job.
+/// it asks for no more bytes. And a kept-alive connection whose answers are all written waits at
+/// most the idle timeout for its next request. (Hummingbird's own idle timeout also fires while
+/// the application is busy with a body it has stopped reading, which cut off large CSV uploads.)
 final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -29,6 +30,9 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// When the current unanswered request for body bytes was made.
     private var waitingSince: NIODeadline?
     private var bodyTimer: Scheduled<Void>?
+    /// Requests whose header was read and whose answer is not yet written.
+    private var unanswered = 0
+    private var idleTimer: Scheduled<Void>?
 
     init(limits: ConnectionLimits, logger: Logger) {
         self.limits = limits
@@ -45,13 +49,11 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        headerTimer?.cancel()
-        bodyTimer?.cancel()
+        cancelTimers()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        headerTimer?.cancel()
-        bodyTimer?.cancel()
+        cancelTimers()
         context.fireChannelInactive()
     }
 
@@ -62,6 +64,9 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
             sawFirstHeader = true
             headerTimer?.cancel()
             headerTimer = nil
+            idleTimer?.cancel()
+            idleTimer = nil
+            unanswered += 1
             readingBody = true
             bodyWaited = .zero
             bodyReceived = 0
@@ -69,8 +74,17 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
             bodyReceived += Int64(bytes.readableBytes)
         case .end:
             readingBody = false
+            startIdleTimerIfIdle(context: context)
         }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            unanswered -= 1
+            startIdleTimerIfIdle(context: context)
+        }
+        context.write(data, promise: promise)
     }
 
     func read(context: ChannelHandlerContext) {
@@ -93,6 +107,21 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
             self.logger.debug("closing a connection whose request header was not complete in time")
             context.close(promise: nil)
         }
+    }
+
+    /// Every request read and answered: the connection waits for the next one, for so long.
+    private func startIdleTimerIfIdle(context: ChannelHandlerContext) {
+        guard unanswered == 0, !readingBody, idleTimer == nil else { return }
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limits.idleTimeout)) {
+            self.logger.debug("closing an idle kept-alive connection")
+            context.close(promise: nil)
+        }
+    }
+
+    private func cancelTimers() {
+        headerTimer?.cancel()
+        bodyTimer?.cancel()
+        idleTimer?.cancel()
     }
 
     /// Bytes arrived: the wait for them ends and counts towards the body's allowance.

@@ -45,11 +45,16 @@ public struct CompanySettingsChange: Equatable, Sendable {
     /// Words per kind (`opt_out`, `opt_in`, `help`).
     public var keywords: [String: [String]]?
     public var messageRules: MessageRules?
+    /// Days each kind of detail is kept (`RetentionPeriods`).
+    public var retainVisitsDays: Int?
+    public var retainReasonsDays: Int?
+    public var retainInboundDays: Int?
 
     public init(
         name: String? = nil, defaultCountry: String? = nil, defaultLanguage: String? = nil, reasons: [Reason]? = nil,
         pageText: [String: String]? = nil, helpText: [String: String]? = nil, confirmationText: [String: String]? = nil,
-        inboundPolicy: String? = nil, keywords: [String: [String]]? = nil, messageRules: MessageRules? = nil
+        inboundPolicy: String? = nil, keywords: [String: [String]]? = nil, messageRules: MessageRules? = nil,
+        retainVisitsDays: Int? = nil, retainReasonsDays: Int? = nil, retainInboundDays: Int? = nil
     ) {
         self.name = name
         self.defaultCountry = defaultCountry
@@ -61,6 +66,17 @@ public struct CompanySettingsChange: Equatable, Sendable {
         self.inboundPolicy = inboundPolicy
         self.keywords = keywords
         self.messageRules = messageRules
+        self.retainVisitsDays = retainVisitsDays
+        self.retainReasonsDays = retainReasonsDays
+        self.retainInboundDays = retainInboundDays
+    }
+
+    /// `periods` with this change's retention days applied.
+    public func retention(applyingTo periods: RetentionPeriods) -> RetentionPeriods {
+        RetentionPeriods(
+            visitsDays: retainVisitsDays ?? periods.visitsDays, reasonsDays: retainReasonsDays ?? periods.reasonsDays,
+            inboundDays: retainInboundDays ?? periods.inboundDays
+        )
     }
 
     /// The change in its stored form (name trimmed, country upper-cased, language lower-cased,
@@ -120,6 +136,13 @@ public struct CompanySettingsChange: Equatable, Sendable {
             var upper = rules
             upper.countries = Dictionary(rules.countries.map { ($0.key.uppercased(), $0.value) }) { first, _ in first }
             normalised.messageRules = upper
+        }
+        let days = RetentionPeriods.allowedDays
+        for (field, value) in [("retain_visits_days", retainVisitsDays), ("retain_reasons_days", retainReasonsDays),
+                               ("retain_inbound_days", retainInboundDays)] {
+            if let value, !days.contains(value) {
+                problems.append(.init(field: field, reason: "must be \(days.lowerBound)–\(days.upperBound) days"))
+            }
         }
         return (normalised, problems)
     }

@@ -11,8 +11,13 @@ public enum ShortCode {
     /// A new code from the system's CSPRNG (`getrandom` on Linux): each character is five bits
     /// of a 64-bit draw (32 letters, so no bias), twelve characters a draw.
     public static func generate(length: Int = defaultLength) -> String {
-        precondition(allowedLengths.contains(length), "short code length must be 8–16")
         var generator = SystemRandomNumberGenerator()
+        return generate(length: length, using: &generator)
+    }
+
+    /// The same from any source of random bits (the tests drive it with chosen ones).
+    public static func generate(length: Int = defaultLength, using generator: inout some RandomNumberGenerator) -> String {
+        precondition(allowedLengths.contains(length), "short code length must be 8–16")
         var bytes: [UInt8] = []
         bytes.reserveCapacity(length)
         var bits: UInt64 = 0

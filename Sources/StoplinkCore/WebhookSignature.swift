@@ -12,14 +12,13 @@ public enum WebhookSignature {
 
     /// The key bytes of a `whsec_...` secret.
     public static func key(of secret: String) throws(SignatureError) -> Data {
-        let encoded = secret.hasPrefix(secretPrefix) ? String(secret.dropFirst(secretPrefix.count)) : secret
-        guard let data = Data(base64Encoded: encoded), !data.isEmpty else { throw .malformedSecret }
-        return data
+        guard let key = SignatureHeaders.webhookSecretKey(secret) else { throw .malformedSecret }
+        return key
     }
 
     /// `v1,<base64>` for one secret.
     public static func sign(id: String, timestamp: Int, body: Data, secret: String) throws(SignatureError) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: message(id: id, timestamp: timestamp, body: body), using: SymmetricKey(data: try key(of: secret)))
+        let mac = HMAC<SHA256>.authenticationCode(for: SignatureHeaders.webhookMessage(id: id, timestamp: timestamp, body: body), using: SymmetricKey(data: try key(of: secret)))
         return "v1," + Data(mac).base64EncodedString()
     }
 
@@ -37,18 +36,8 @@ public enum WebhookSignature {
     ) -> Bool {
         guard abs(now.timeIntervalSince1970 - TimeInterval(timestamp)) <= tolerance,
               let key = try? SymmetricKey(data: key(of: secret)) else { return false }
-        let signed = message(id: id, timestamp: timestamp, body: body)
-        return header.split(separator: " ").contains { candidate in
-            guard candidate.hasPrefix("v1,"), let mac = Data(base64Encoded: String(candidate.dropFirst(3))) else { return false }
-            // swift-crypto compares in constant time.
-            return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: signed, using: key)
-        }
-    }
-
-    /// What is signed: `{id}.{timestamp}.{body}`.
-    static func message(id: String, timestamp: Int, body: Data) -> Data {
-        var message = Data("\(id).\(timestamp).".utf8)
-        message.append(body)
-        return message
+        let signed = SignatureHeaders.webhookMessage(id: id, timestamp: timestamp, body: body)
+        // swift-crypto compares in constant time.
+        return SignatureHeaders.webhookSignatures(header).contains { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) }
     }
 }

@@ -16,6 +16,12 @@ public struct AppConfig: Sendable {
     public var resourcesDirectory: String
     /// Lets webhooks go to `http` and to loopback or private addresses (development and tests).
     public var allowInsecureWebhooks: Bool
+    /// Abuse limits (`--limit-NAME`).
+    public var rateLimits = RateLimits()
+    /// Proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`).
+    public var trustedProxies = TrustedProxies.none
+    /// Serves `GET /metrics` to `Authorization: Bearer <token>`; nil: metrics are off.
+    public var metricsToken: String?
     /// Timeouts for slow clients and the cap on connections served at once.
     public var connections = ConnectionLimits()
     /// After SIGTERM, how long requests in flight may take to finish before the rest is cancelled.
@@ -53,6 +59,7 @@ public struct AppConfig: Sendable {
         }
         if !ShortCode.allowedLengths.contains(codeLength) { problems.append("--code-length must be 8–16, not \(codeLength)") }
         if let secret, secret.utf8.count < 16 { problems.append("--secret must be at least 16 characters") }
+        if let metricsToken, metricsToken.utf8.count < 16 { problems.append("--metrics-token must be at least 16 characters") }
         if Self.sqlitePath(database) == nil { problems.append("--database must be sqlite:PATH, not '\(database)'") }
         guard serving else { return problems }
         var isDirectory: ObjCBool = false

@@ -15,11 +15,17 @@ public struct AppDependencies: Sendable {
     public var webhooks: WebhookDispatcher
     /// The signing secret: the configured one, or the one kept in the database.
     public var secret: String
+    /// Where `/metrics` reads from; `serve` hands the same registry to swift-metrics.
+    public var metrics: StoplinkMetrics
+    /// The allowances behind the abuse limits.
+    public var limiter: any RateLimiter
 
     public init(
         store: any Store, clock: any WallClock, renderer: PageRenderer, visits: VisitRecorder, webhooks: WebhookDispatcher,
-        secret: String
+        secret: String, metrics: StoplinkMetrics = StoplinkMetrics(), limiter: any RateLimiter = MemoryRateLimiter()
     ) {
+        self.metrics = metrics
+        self.limiter = limiter
         self.store = store
         self.clock = clock
         self.renderer = renderer
@@ -30,7 +36,9 @@ public struct AppDependencies: Sendable {
 
     /// Loads the templates and the signing secret; `store` is opened (and its services run) by
     /// the caller for as long as the application runs.
-    public static func make(config: AppConfig, store: any Store, clock: any WallClock, logger: Logger) async throws -> AppDependencies {
+    public static func make(
+        config: AppConfig, store: any Store, clock: any WallClock, logger: Logger, metrics: StoplinkMetrics = StoplinkMetrics()
+    ) async throws -> AppDependencies {
         let renderer = try await PageRenderer(resourcesDirectory: config.resourcesDirectory)
         let secret: String
         if let configured = config.secret {
@@ -44,9 +52,9 @@ public struct AppDependencies: Sendable {
             store: store, clock: clock, renderer: renderer, visits: VisitRecorder(store: store, logger: logger),
             webhooks: WebhookDispatcher(
                 store: store, clock: clock, allowInsecure: config.allowInsecureWebhooks, eventIDs: WebhookEventID(secret: Data(secret.utf8)),
-                logger: logger
+                logger: logger, metrics: metrics
             ),
-            secret: secret
+            secret: secret, metrics: metrics
         )
     }
 }
@@ -78,7 +86,10 @@ public func buildApplication(
             address: .hostname(config.host, port: config.port), serverName: "Stoplink",
             availableConnectionsDelegate: ConnectionCap(maximum: maximumConnections, logger: logger)
         ),
-        services: [dependencies.visits, dependencies.webhooks],
+        services: [
+            dependencies.visits, dependencies.webhooks,
+            RetentionPurger(store: dependencies.store, clock: dependencies.clock, logger: logger),
+        ],
         onServerRunning: onServerRunning,
         logger: logger
     )
@@ -86,6 +97,11 @@ public func buildApplication(
 
 public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Router<AppRequestContext> {
     let secret = Data(dependencies.secret.utf8)
+    let metrics = dependencies.metrics
+    let abuse = AbuseLimits(
+        limits: config.rateLimits, trustedProxies: config.trustedProxies, limiter: dependencies.limiter, clock: dependencies.clock,
+        metrics: metrics
+    )
     let landing = LandingController(
         store: dependencies.store,
         renderer: dependencies.renderer,
@@ -93,37 +109,43 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
         visits: dependencies.visits,
         clock: dependencies.clock,
         allowedOrigins: [origin(of: config.publicURL)].compactMap { $0 }.reduce(into: Set<String>()) { $0.insert($1) },
+        abuse: abuse, metrics: metrics,
         visitorKey: Data(SHA256.hash(data: Data("stoplink visitor".utf8) + secret))
     )
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: SecurityHeadersMiddleware(contentSecurityPolicy: dependencies.renderer.contentSecurityPolicy))
-    router.add(middleware: ErrorPageMiddleware(landing: landing))
+    router.add(middleware: ErrorPageMiddleware(landing: landing, metrics: metrics))
     let robots = (try? String(
         contentsOf: URL(fileURLWithPath: config.resourcesDirectory).appendingPathComponent("Public/robots.txt"), encoding: .utf8
     )) ?? "User-agent: *\nDisallow: /\n"
-    OpsController(store: dependencies.store, robots: robots).addRoutes(to: router)
-    addAPIRoutes(to: router, config: config, dependencies: dependencies)
+    OpsController(store: dependencies.store, robots: robots, metrics: metrics).addRoutes(to: router)
+    MetricsController(metrics: metrics, store: dependencies.store, clock: dependencies.clock, token: config.metricsToken).addRoutes(to: router)
+    addAPIRoutes(to: router, config: config, dependencies: dependencies, abuse: abuse)
     InboundController(
-        store: dependencies.store, renderer: dependencies.renderer, clock: dependencies.clock, publicURL: config.publicURL
+        store: dependencies.store, renderer: dependencies.renderer, clock: dependencies.clock, publicURL: config.publicURL,
+        abuse: abuse, metrics: metrics
     ).addRoutes(to: router)
     landing.addRoutes(to: router)
+    // Last, so it wraps only the router's not-found answer: a known path under another method.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(router.routes.map { ($0.path.description, $0.method) })))
     return router
 }
 
 /// `/api/v1`: every route behind an API key; POSTs honour `Idempotency-Key`.
-func addAPIRoutes(to router: Router<AppRequestContext>, config: AppConfig, dependencies: AppDependencies) {
+func addAPIRoutes(to router: Router<AppRequestContext>, config: AppConfig, dependencies: AppDependencies, abuse: AbuseLimits) {
     let store = dependencies.store
     let clock = dependencies.clock
     let openAPI = OpenAPIDocument(resourcesDirectory: config.resourcesDirectory)
     router.get("api/v1/openapi.json", use: openAPI.serve)
     let api = router.group("api/v1")
-        .add(middleware: APIKeyMiddleware(store: store, clock: clock))
+        .add(middleware: APIKeyMiddleware(store: store, clock: clock, abuse: abuse))
         .add(middleware: IdempotencyMiddleware(store: store, clock: clock))
     CompanyAPI(store: store).addRoutes(to: api)
     CampaignsAPI(store: store, clock: clock).addRoutes(to: api)
     LinksAPI(store: store, config: config, clock: clock).addRoutes(to: api)
     CheckAPI(store: store).addRoutes(to: api)
-    SuppressionsAPI(store: store, clock: clock).addRoutes(to: api)
+    SuppressionsAPI(store: store, clock: clock, metrics: dependencies.metrics).addRoutes(to: api)
     KeysAPI(store: store, clock: clock).addRoutes(to: api)
     FeedAPI(store: store).addRoutes(to: api)
     InboundAPI(store: store, clock: clock).addRoutes(to: api)

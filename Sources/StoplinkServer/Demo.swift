@@ -10,21 +10,26 @@ public enum Demo {
 
     public struct Prepared: Sendable {
         public var link: String
-        public var apiKey: String
+        /// The new key at the first start; nil afterwards, when only its hash is kept.
+        public var apiKey: String?
+        public var companyID: String
+
+        /// What follows `Demo API key: `: the key, or where it went.
+        public var apiKeyLine: String {
+            apiKey ?? "shown once, at the first start (stoplink key create --company \(companyID) makes another)"
+        }
     }
 
     /// On an empty database, creates the demo company, campaign, link and API key; on a database
     /// that already has the demo, finds them again. Answers nil when the database holds other data.
-    /// The demo key is kept in the settings table so it can be printed at every start: it is a
-    /// key for play data, not for a real company.
+    /// The demo key is stored as every key is, by its hash only: it is shown at the first start.
     public static func prepare(store: any Store, config: AppConfig, clock: any WallClock) async throws -> Prepared? {
         let demoID = try await store.setting("demo_company_id") { "" }
         if !demoID.isEmpty, let campaign = try await store.campaign(companyID: demoID, ref: campaignRef) {
             let links = try await store.issueLinks(
                 campaign: campaign, phones: [PhoneNumber(trustedE164: phone)], codeLength: config.codeLength, at: clock.now()
             )
-            let key = try await store.setting("demo_api_key") { "" }
-            return links.first.map { Prepared(link: config.url(of: $0.code), apiKey: key) }
+            return links.first.map { Prepared(link: config.url(of: $0.code), apiKey: nil, companyID: demoID) }
         }
         guard try await store.companyCount() == 0 else { return nil }
         let now = clock.now()
@@ -36,8 +41,7 @@ public enum Demo {
             campaign: campaign, phones: [PhoneNumber(trustedE164: phone)], codeLength: config.codeLength, at: now
         )
         let (key, _) = try await store.createKey(companyID: company.id, name: "demo", at: now)
-        try await store.replaceSetting("demo_api_key", with: key)
         try await store.replaceSetting("demo_company_id", with: company.id)
-        return links.first.map { Prepared(link: config.url(of: $0.code), apiKey: key) }
+        return links.first.map { Prepared(link: config.url(of: $0.code), apiKey: key, companyID: company.id) }
     }
 }

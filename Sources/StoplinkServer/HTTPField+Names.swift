@@ -10,4 +10,5 @@ extension HTTPField.Name {
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
     static let xRobotsTag = HTTPField.Name("X-Robots-Tag")!
     static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

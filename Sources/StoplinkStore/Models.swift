@@ -24,6 +24,8 @@ public struct Company: Equatable, Sendable {
     public var keywords: [String: [String]] = [:]
     /// The opt-out line of outgoing messages per destination.
     public var messageRules = MessageRules()
+    /// How long visit details, free-text reasons and raw inbound texts are kept.
+    public var retention = RetentionPeriods.standard
     public var createdAt: Date
 }
 
@@ -49,6 +51,9 @@ public struct Link: Equatable, Sendable {
 
 /// One row of the append-only consent ledger.
 public struct ConsentEvent: Equatable, Sendable {
+    /// The ledger row's own id, across companies: internal (webhook deliveries point at it), never shown.
+    public var rowID: Int64
+    /// The event's place in its company's feed: 1, 2, 3, ... in commit order (see `FeedStore`).
     public var seq: Int64
     public var companyID: String
     public var action: ConsentAction

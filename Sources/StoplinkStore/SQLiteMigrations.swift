@@ -248,6 +248,60 @@ enum SQLiteMigrations {
             // Tells a gateway's retry from another message that reuses its id (InboundFingerprint).
             try db.execute(sql: "ALTER TABLE inbound_messages ADD COLUMN fingerprint TEXT")
         }
+        migrator.registerMigration("011-retention") { db in
+            // Retention periods per company (RetentionPeriods.standard and allowedDays); visit
+            // counts of purged visits, so a campaign's numbers stay what they were; indexes that
+            // find what a purge removes without reading the whole ledger. The demo API key was
+            // kept in the clear to be printed at every start: only its hash stays (api_keys).
+            try db.execute(sql: """
+                ALTER TABLE companies ADD COLUMN retain_visits_days INTEGER NOT NULL DEFAULT 90
+                    CHECK (retain_visits_days BETWEEN 1 AND 3650);
+                ALTER TABLE companies ADD COLUMN retain_reasons_days INTEGER NOT NULL DEFAULT 365
+                    CHECK (retain_reasons_days BETWEEN 1 AND 3650);
+                ALTER TABLE companies ADD COLUMN retain_inbound_days INTEGER NOT NULL DEFAULT 90
+                    CHECK (retain_inbound_days BETWEEN 1 AND 3650);
+                CREATE TABLE purged_visits_by_link (
+                    link_id INTEGER PRIMARY KEY REFERENCES links(id),
+                    human INTEGER NOT NULL CHECK (human >= 0),
+                    bot INTEGER NOT NULL CHECK (bot >= 0),
+                    unique_humans INTEGER NOT NULL CHECK (unique_humans >= 0)
+                );
+                CREATE TABLE purged_visits_by_campaign (
+                    campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
+                    unique_humans INTEGER NOT NULL CHECK (unique_humans >= 0)
+                );
+                CREATE INDEX visits_by_time ON visits (at);
+                CREATE INDEX consent_events_with_reason_text ON consent_events (company_id, occurred_at)
+                    WHERE reason_text IS NOT NULL;
+                CREATE INDEX consent_events_with_raw_text ON consent_events (company_id, occurred_at)
+                    WHERE raw_text IS NOT NULL;
+                CREATE INDEX inbound_messages_with_text ON inbound_messages (company_id, received_at)
+                    WHERE text != '';
+                DELETE FROM settings WHERE key = 'demo_api_key';
+                """)
+        }
+        migrator.registerMigration("012-company-sequence") { db in
+            // Each company numbers its own events 1, 2, 3, ...: the shared `seq` told every
+            // company how many events the others had. `seq` stays as the row's internal id.
+            try db.execute(sql: """
+                ALTER TABLE consent_events ADD COLUMN company_seq INTEGER;
+                UPDATE consent_events SET company_seq = numbered.n
+                FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY company_id ORDER BY seq) AS n FROM consent_events) AS numbered
+                WHERE consent_events.seq = numbered.seq;
+                CREATE UNIQUE INDEX consent_events_by_company_seq ON consent_events (company_id, company_seq);
+                DROP INDEX consent_events_by_company;
+                """)
+            try refuse(table: "consent_events", column: "company_seq", unless: "NEW.company_seq IS NOT NULL", in: db)
+            // Deliveries likewise: each endpoint numbers its own (the shared id counted all).
+            try db.execute(sql: """
+                ALTER TABLE webhook_deliveries ADD COLUMN number INTEGER;
+                UPDATE webhook_deliveries SET number = numbered.n
+                FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY id) AS n FROM webhook_deliveries) AS numbered
+                WHERE webhook_deliveries.id = numbered.id;
+                CREATE UNIQUE INDEX webhook_deliveries_by_number ON webhook_deliveries (endpoint_id, number);
+                """)
+            try refuse(table: "webhook_deliveries", column: "number", unless: "NEW.number IS NOT NULL", in: db)
+        }
         return migrator
     }
 

@@ -38,14 +38,16 @@ extension SQLiteStore {
             try json(company.pageText), try json(company.helpText), try json(company.confirmationText),
             company.inboundPolicy.rawValue, company.twilioAuthToken,
             String(decoding: try encoder.encode(company.keywords), as: UTF8.self),
-            String(decoding: try encoder.encode(company.messageRules), as: UTF8.self), company.id,
+            String(decoding: try encoder.encode(company.messageRules), as: UTF8.self),
+            company.retention.visitsDays, company.retention.reasonsDays, company.retention.inboundDays, company.id,
         ]
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE companies SET name = ?, default_country = ?, default_language = ?, opt_out_scope = ?,
                         reasons = ?, page_text = ?, help_text = ?, confirmation_text = ?, inbound_policy = ?,
-                        twilio_auth_token = ?, keywords = ?, message_rules = ?
+                        twilio_auth_token = ?, keywords = ?, message_rules = ?,
+                        retain_visits_days = ?, retain_reasons_days = ?, retain_inbound_days = ?
                     WHERE id = ?
                     """,
                 arguments: arguments
@@ -73,6 +75,9 @@ extension SQLiteStore {
             twilioAuthToken: row["twilio_auth_token"],
             keywords: try decoder.decode([String: [String]].self, from: Data((row["keywords"] as String? ?? "{}").utf8)),
             messageRules: try decoder.decode(MessageRules.self, from: Data((row["message_rules"] as String? ?? "{}").utf8)),
+            retention: RetentionPeriods(
+                visitsDays: row["retain_visits_days"], reasonsDays: row["retain_reasons_days"], inboundDays: row["retain_inbound_days"]
+            ),
             createdAt: Millis.date(row["created_at"])
         )
     }

@@ -8,6 +8,11 @@ extension SQLiteStore {
         try await writer.write { db in try Self.recordOptOut(db, request) }
     }
 
+    /// The value of a new event's `company_seq`: one more than the company's newest (the
+    /// statement's last argument is the company id). SQLite's one writer makes it race-free, and
+    /// the unique index on `(company_id, company_seq)` would refuse a second one anyway.
+    static let nextCompanySeq = "(SELECT COALESCE(MAX(company_seq), 0) + 1 FROM consent_events WHERE company_id = ?)"
+
     /// The opt-out's ledger row, deliveries and suppression, inside the caller's transaction.
     static func recordOptOut(_ db: Database, _ request: OptOutRequest) throws -> OptOutOutcome {
         do {
@@ -18,12 +23,12 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO consent_events
-                        (company_id, action, phone, scope, source, campaign_id, reason, reason_text, raw_text, occurred_at)
-                    VALUES (?, 'opt_out', ?, ?, ?, ?, ?, ?, ?, ?)
+                        (company_id, action, phone, scope, source, campaign_id, reason, reason_text, raw_text, occurred_at, company_seq)
+                    VALUES (?, 'opt_out', ?, ?, ?, ?, ?, ?, ?, ?, \(Self.nextCompanySeq))
                     """,
                 arguments: [request.companyID, request.phone.e164, request.scope.rawValue, request.source.rawValue,
                             request.campaignID, request.reason, request.reasonText, request.rawText,
-                            Millis.from(request.occurredAt)]
+                            Millis.from(request.occurredAt), request.companyID]
             )
             let seq = db.lastInsertedRowID
             try Self.enqueueDeliveries(db, companyID: request.companyID, seq: seq, action: .optOut, at: request.occurredAt)
@@ -83,7 +88,7 @@ extension SQLiteStore {
         // lookup costs a lowercased copy of the name each time.
         let sql = """
             SELECT e.seq, e.company_id, e.action, e.phone, e.scope, e.source, c.ref, e.reason, e.reason_text,
-                   e.evidence, e.occurred_at
+                   e.evidence, e.occurred_at, e.company_seq
             FROM consent_events e LEFT JOIN campaigns c ON c.id = e.campaign_id
             WHERE \(condition)\(ordered ? " ORDER BY e.seq" : "")
             """
@@ -92,7 +97,7 @@ extension SQLiteStore {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() {
             events.append(ConsentEvent(
-                seq: row[0], companyID: row[1], action: try decode(ConsentAction.self, row[2], column: "consent_events.action"),
+                rowID: row[0], seq: row[11], companyID: row[1], action: try decode(ConsentAction.self, row[2], column: "consent_events.action"),
                 phone: PhoneNumber(trustedE164: row[3]), scope: try decode(OptOutScope.self, row[4], column: "consent_events.scope"),
                 source: try decode(ConsentSource.self, row[5], column: "consent_events.source"), campaignRef: row[6], reason: row[7], reasonText: row[8],
                 evidence: row[9], occurredAt: Millis.date(row[10])
@@ -128,10 +133,10 @@ extension SQLiteStore {
             guard let current, LedgerRules.optIn(over: current.scope) == .record else { return nil }
             try db.execute(
                 sql: """
-                    INSERT INTO consent_events (company_id, action, phone, scope, source, evidence, occurred_at)
-                    VALUES (?, 'opt_in', ?, ?, ?, ?, ?)
+                    INSERT INTO consent_events (company_id, action, phone, scope, source, evidence, occurred_at, company_seq)
+                    VALUES (?, 'opt_in', ?, ?, ?, ?, ?, \(Self.nextCompanySeq))
                     """,
-                arguments: [companyID, phone.e164, current.scope.rawValue, source.rawValue, evidence, Millis.from(at)]
+                arguments: [companyID, phone.e164, current.scope.rawValue, source.rawValue, evidence, Millis.from(at), companyID]
             )
             let seq = db.lastInsertedRowID
             try Self.enqueueDeliveries(db, companyID: companyID, seq: seq, action: .optIn, at: at)

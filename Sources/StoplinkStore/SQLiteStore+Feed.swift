@@ -6,16 +6,24 @@ import StoplinkCore
 extension SQLiteStore {
     public func feedHead(companyID: String) async throws -> Int64 {
         try await writer.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM consent_events WHERE company_id = ?", arguments: [companyID]) ?? 0
+            try Int64.fetchOne(db, sql: "SELECT MAX(company_seq) FROM consent_events WHERE company_id = ?", arguments: [companyID]) ?? 0
         }
     }
 
     public func events(companyID: String, after: Int64, upTo: Int64, limit: Int) async throws -> [ConsentEvent] {
         try await writer.read { db in
             try Self.events(
-                db, where: "e.company_id = ? AND e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ?",
+                db, where: "e.company_id = ? AND e.company_seq > ? AND e.company_seq <= ? ORDER BY e.company_seq LIMIT ?",
                 [companyID, after, upTo, limit], ordered: false
             )
+        }
+    }
+
+    public func feedPosition(companyID: String, legacySeq: Int64) async throws -> Int64 {
+        try await writer.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT MAX(company_seq) FROM consent_events WHERE company_id = ? AND seq <= ?", arguments: [companyID, legacySeq]
+            ) ?? 0
         }
     }
 

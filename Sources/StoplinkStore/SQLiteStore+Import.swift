@@ -8,8 +8,8 @@ extension SQLiteStore {
         try await writer.write { db in
             let exists = try db.cachedStatement(sql: "SELECT scope FROM suppressions WHERE company_id = ? AND phone = ?")
             let event = try db.cachedStatement(sql: """
-                INSERT INTO consent_events (company_id, action, phone, scope, source, reason, occurred_at)
-                VALUES (?, 'opt_out', ?, ?, 'import', ?, ?)
+                INSERT INTO consent_events (company_id, action, phone, scope, source, reason, occurred_at, company_seq)
+                VALUES (?, 'opt_out', ?, ?, 'import', ?, ?, \(Self.nextCompanySeq))
                 """)
             let suppression = try db.cachedStatement(sql: """
                 INSERT INTO suppressions (company_id, phone, scope, since, source, last_seq) VALUES (?, ?, ?, ?, 'import', ?)
@@ -26,7 +26,7 @@ extension SQLiteStore {
                     continue
                 }
                 let when = Millis.from(row.optedOutAt)
-                try event.execute(arguments: [companyID, row.phone.e164, scope.rawValue, row.reason, when])
+                try event.execute(arguments: [companyID, row.phone.e164, scope.rawValue, row.reason, when, companyID])
                 let seq = db.lastInsertedRowID
                 try Self.enqueueDeliveries(db, companyID: companyID, seq: seq, action: .optOut, at: row.optedOutAt)
                 try suppression.execute(arguments: [companyID, row.phone.e164, scope.rawValue, when, seq])

@@ -11,12 +11,22 @@ extension SQLiteStore {
             let visitRow = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT COUNT(*) FILTER (WHERE v.kind = 'human') AS human,
-                           COUNT(*) FILTER (WHERE v.kind = 'bot') AS bot,
-                           COUNT(DISTINCT v.visitor) FILTER (WHERE v.kind = 'human') AS unique_humans
-                    FROM visits v JOIN links l ON l.id = v.link_id WHERE l.campaign_id = ?
+                    WITH live AS (
+                        SELECT COUNT(*) FILTER (WHERE v.kind = 'human') AS human,
+                               COUNT(*) FILTER (WHERE v.kind = 'bot') AS bot,
+                               COUNT(DISTINCT v.visitor) FILTER (WHERE v.kind = 'human') AS unique_humans
+                        FROM visits v JOIN links l ON l.id = v.link_id WHERE l.campaign_id = ?
+                    ), purged AS (
+                        SELECT COALESCE(SUM(p.human), 0) AS human, COALESCE(SUM(p.bot), 0) AS bot
+                        FROM purged_visits_by_link p JOIN links l ON l.id = p.link_id WHERE l.campaign_id = ?
+                    )
+                    SELECT live.human + purged.human AS human, live.bot + purged.bot AS bot,
+                           live.unique_humans + COALESCE(
+                               (SELECT unique_humans FROM purged_visits_by_campaign WHERE campaign_id = ?), 0
+                           ) AS unique_humans
+                    FROM live, purged
                     """,
-                arguments: [id]
+                arguments: [id, id, id]
             )
             var bySource: [String: Int] = [:]
             for row in try Row.fetchAll(
@@ -38,12 +48,12 @@ extension SQLiteStore {
             let texts = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, reason_text, occurred_at FROM consent_events
-                    WHERE campaign_id = ? AND action = 'opt_out' AND reason_text IS NOT NULL AND seq < ?
-                    ORDER BY seq DESC LIMIT ?
+                    SELECT company_seq, reason_text, occurred_at FROM consent_events
+                    WHERE campaign_id = ? AND action = 'opt_out' AND reason_text IS NOT NULL AND company_seq < ?
+                    ORDER BY company_seq DESC LIMIT ?
                     """,
                 arguments: [id, reasonTextsBefore ?? Int64.max, reasonTextLimit]
-            ).map { CampaignStats.ReasonText(seq: $0["seq"], text: $0["reason_text"], occurredAt: Millis.date($0["occurred_at"])) }
+            ).map { CampaignStats.ReasonText(seq: $0["company_seq"], text: $0["reason_text"], occurredAt: Millis.date($0["occurred_at"])) }
             let perDay = try Row.fetchAll(
                 db,
                 sql: """

@@ -19,12 +19,17 @@ extension SQLiteStore {
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT COUNT(*) FILTER (WHERE kind = 'human') AS human,
-                           COUNT(*) FILTER (WHERE kind = 'bot') AS bot,
-                           COUNT(DISTINCT visitor) FILTER (WHERE kind = 'human') AS unique_humans
-                    FROM visits WHERE link_id = ?
+                    WITH live AS (
+                        SELECT COUNT(*) FILTER (WHERE kind = 'human') AS human,
+                               COUNT(*) FILTER (WHERE kind = 'bot') AS bot,
+                               COUNT(DISTINCT visitor) FILTER (WHERE kind = 'human') AS unique_humans
+                        FROM visits WHERE link_id = ?
+                    )
+                    SELECT live.human + COALESCE(p.human, 0) AS human, live.bot + COALESCE(p.bot, 0) AS bot,
+                           live.unique_humans + COALESCE(p.unique_humans, 0) AS unique_humans
+                    FROM live LEFT JOIN purged_visits_by_link p ON p.link_id = ?
                     """,
-                arguments: [linkID]
+                arguments: [linkID, linkID]
             )
             return VisitCounts(human: row?["human"] ?? 0, bot: row?["bot"] ?? 0, uniqueHumans: row?["unique_humans"] ?? 0)
         }

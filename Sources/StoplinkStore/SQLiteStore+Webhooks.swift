@@ -8,8 +8,9 @@ extension SQLiteStore {
     /// called inside the transaction that writes the event.
     static func enqueueDeliveries(_ db: Database, companyID: String, seq: Int64, action: ConsentAction, at: Date) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO webhook_deliveries (endpoint_id, seq, next_attempt_at, created_at)
-            SELECT id, ?, ?, ? FROM webhook_endpoints
+            INSERT INTO webhook_deliveries (endpoint_id, seq, next_attempt_at, created_at, number)
+            SELECT id, ?, ?, ?, (SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_deliveries d WHERE d.endpoint_id = webhook_endpoints.id)
+            FROM webhook_endpoints
             WHERE company_id = ? AND enabled = 1
               AND (event_types = '[]' OR EXISTS (SELECT 1 FROM json_each(event_types) WHERE value = ?))
             """)
@@ -105,23 +106,35 @@ extension SQLiteStore {
     public func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?", arguments: [endpointID, limit]
+                db, sql: "\(Self.deliveryColumns) WHERE d.endpoint_id = ? ORDER BY d.id DESC LIMIT ?", arguments: [endpointID, limit]
             ).map(Self.delivery)
         }
     }
 
-    public func retryDelivery(id: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
+    public func deliveryBacklog() async throws -> DeliveryBacklog {
+        try await writer.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS count, MIN(d.created_at) AS oldest FROM webhook_deliveries d
+                JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                WHERE d.status = 'pending' AND e.enabled = 1
+                """)
+            let oldest: Int64? = row?["oldest"]
+            return DeliveryBacklog(count: row?["count"] ?? 0, oldest: oldest.map(Millis.date))
+        }
+    }
+
+    public func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, completed_at = NULL,
                         claimed_until = NULL
-                    WHERE id = ? AND endpoint_id = ?
+                    WHERE number = ? AND endpoint_id = ?
                     """,
-                arguments: [Millis.from(at), id, endpointID]
+                arguments: [Millis.from(at), number, endpointID]
             )
             return try Row.fetchOne(
-                db, sql: "SELECT * FROM webhook_deliveries WHERE id = ? AND endpoint_id = ?", arguments: [id, endpointID]
+                db, sql: "\(Self.deliveryColumns) WHERE d.number = ? AND d.endpoint_id = ?", arguments: [number, endpointID]
             ).map(Self.delivery)
         }
     }
@@ -150,7 +163,7 @@ extension SQLiteStore {
                 var pending = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT d.* FROM webhook_deliveries d
+                        \(Self.deliveryColumns)
                         WHERE d.endpoint_id = ? AND d.status = 'pending' ORDER BY d.id LIMIT ?
                         """,
                     arguments: [endpoint.id, perEndpoint]
@@ -162,7 +175,7 @@ extension SQLiteStore {
                 let events = try Self.events(
                     db, where: "e.seq IN (\(pending.map { String($0.seq) }.joined(separator: ",")))", [], ordered: true, cached: false
                 )
-                let bySeq = Dictionary(uniqueKeysWithValues: events.map { ($0.seq, $0) })
+                let bySeq = Dictionary(uniqueKeysWithValues: events.map { ($0.rowID, $0) })
                 return (endpoint, pending.compactMap { delivery in bySeq[delivery.seq].map { (delivery, $0) } })
             }
         }
@@ -219,9 +232,12 @@ extension SQLiteStore {
         }
     }
 
+    /// What `delivery(_:)` reads: the delivery's columns and its event's place in the company's feed.
+    static let deliveryColumns = "SELECT d.*, e.company_seq FROM webhook_deliveries d JOIN consent_events e ON e.seq = d.seq"
+
     static func delivery(_ row: Row) throws -> WebhookDelivery {
         WebhookDelivery(
-            id: row["id"], endpointID: row["endpoint_id"], seq: row["seq"],
+            id: row["id"], number: row["number"], endpointID: row["endpoint_id"], seq: row["seq"], eventSeq: row["company_seq"],
             status: try decode(DeliveryStatus.self, row["status"], column: "webhook_deliveries.status"), attempts: row["attempts"],
             nextAttemptAt: (row["next_attempt_at"] as Int64?).map(Millis.date), lastStatusCode: row["last_status_code"],
             lastError: row["last_error"], createdAt: Millis.date(row["created_at"]),

@@ -1,3 +1,5 @@
+import GRDB
+
 /// What a store reports that a caller may want to tell a user.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case companyNotFound(String)
@@ -23,6 +25,18 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "run the newer stoplink that migrated it, or restore a backup"
         case .backupExists(let path): "\(path) already exists: choose a new file for the backup"
         case .backupDamaged(let verdict): "the copy failed its integrity check (\(verdict)); the database was left as it is"
+        }
+    }
+}
+
+/// Whether an error came from the database itself (SQLite's own errors, or what a store found
+/// wrong in it), as opposed to a caller's mistake; `/metrics` counts these.
+public enum DatabaseFailure {
+    public static func matches(_ error: any Error) -> Bool {
+        if error is DatabaseError { return true }
+        switch error as? StoreError {
+        case .unknownStoredValue, .schemaIsNewer: return true
+        default: return false
         }
     }
 }

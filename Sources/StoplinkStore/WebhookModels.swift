@@ -32,9 +32,15 @@ public enum DeliveryStatus: String, Codable, Sendable {
 
 /// One event on its way to one endpoint.
 public struct WebhookDelivery: Equatable, Sendable {
+    /// The store's own id, across endpoints: internal.
     public var id: Int64
+    /// The delivery's place among its endpoint's deliveries (1, 2, 3, ...): what the API shows.
+    public var number: Int64
     public var endpointID: String
+    /// The event's ledger row id (`ConsentEvent.rowID`): internal.
     public var seq: Int64
+    /// The event's place in its company's feed (`ConsentEvent.seq`): what receivers are shown.
+    public var eventSeq: Int64
     public var status: DeliveryStatus
     public var attempts: Int
     public var nextAttemptAt: Date?

@@ -21,8 +21,9 @@ public protocol WebhookStore: Sendable {
     func setEndpointEnabled(id: String, companyID: String, enabled: Bool, reason: String?) async throws -> WebhookEndpoint?
     /// An endpoint's deliveries, newest first.
     func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery]
-    /// Sends a delivery again from the first attempt (also one that failed or is claimed).
-    func retryDelivery(id: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery?
+    /// Sends the endpoint's delivery `number` again from the first attempt (also one that failed
+    /// or is claimed). Each endpoint numbers its deliveries 1, 2, 3, ... (`WebhookDelivery.number`).
+    func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery?
     /// Claims, in one transaction, up to `endpoints` enabled endpoints whose oldest pending
     /// delivery is due at `at` and not leased, each with up to `perEndpoint` of its oldest
     /// pending deliveries and their events, leased until `at + lease`. No two callers get the
@@ -34,4 +35,17 @@ public protocol WebhookStore: Sendable {
     func releaseClaims(_ deliveries: [WebhookDelivery]) async throws
     /// Records attempts in one transaction, in order, and releases their claims.
     func recordAttempts(_ attempts: [(deliveryID: Int64, endpointID: String, outcome: AttemptOutcome)], at: Date) async throws
+    /// The pending deliveries of enabled endpoints (a disabled endpoint's queue waits for a
+    /// person, not the dispatcher): how many, and when the oldest of them was created.
+    func deliveryBacklog() async throws -> DeliveryBacklog
+}
+
+public struct DeliveryBacklog: Equatable, Sendable {
+    public var count: Int
+    public var oldest: Date?
+
+    public init(count: Int, oldest: Date?) {
+        self.count = count
+        self.oldest = oldest
+    }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import StoplinkCore
 import StoplinkServer
@@ -29,6 +31,8 @@ struct Serve: AsyncParsableCommand {
         help: "Let webhooks go to http on loopback and to private addresses (development only; env STOPLINK_ALLOW_INSECURE_WEBHOOKS=1)."
     )
     var allowInsecureWebhooks = false
+
+    @OptionGroup var limits: ServeLimitOptions
 
     @Flag(help: "On an empty database, create a demo company, campaign and link, and print the link.")
     var demo = false
@@ -69,10 +73,15 @@ struct Serve: AsyncParsableCommand {
             config.connections.maximumConnections = number
         }
         // Every bad setting at once, before the database is touched.
-        let problems = config.problems()
+        let problems = limits.apply(to: &config) + config.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        // One registry for /metrics and for whatever reports through swift-metrics.
+        let metrics = StoplinkMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         try await withStore(config, logger: logger) { store in
-            let dependencies = try await AppDependencies.make(config: config, store: store, clock: SystemClock(), logger: logger)
+            let dependencies = try await AppDependencies.make(
+                config: config, store: store, clock: SystemClock(), logger: logger, metrics: metrics
+            )
             let prepared = demo ? try await Demo.prepare(store: dependencies.store, config: config, clock: dependencies.clock) : nil
             if demo && prepared == nil { printError("--demo: the database already holds other companies; no demo was created") }
             let address = "http://\(config.host):\(config.port)"
@@ -81,7 +90,7 @@ struct Serve: AsyncParsableCommand {
                 printLine("Stoplink is listening on \(address)")
                 if let prepared {
                     printLine("Demo link: \(prepared.link)")
-                    printLine("Demo API key: \(prepared.apiKey)")
+                    printLine("Demo API key: \(prepared.apiKeyLine)")
                 }
             }
             // SIGTERM or SIGINT: stop accepting, let requests in flight finish, then stop the

@@ -55,6 +55,19 @@ struct CompanySettingsTests {
         #expect(problems.first?.reason == "must be 1–200 characters")
     }
 
+    @Test("Retention periods: 1 to 3,650 days each, applied over the current ones")
+    func retention() {
+        let change = CompanySettingsChange(retainVisitsDays: 0, retainReasonsDays: 3_651, retainInboundDays: 30)
+        let kept = CompanySettingsChange(retainInboundDays: 1)
+
+        let problems = change.checked().problems
+
+        #expect(problems.map(\.field) == ["retain_visits_days", "retain_reasons_days"])
+        #expect(problems.first?.reason == "must be 1–3650 days")
+        #expect(kept.checked().problems.isEmpty)
+        #expect(kept.retention(applyingTo: .standard) == RetentionPeriods(visitsDays: 90, reasonsDays: 365, inboundDays: 1))
+    }
+
     @Test("Nothing proposed, nothing wrong")
     func empty() {
         let (normalised, problems) = CompanySettingsChange().checked()

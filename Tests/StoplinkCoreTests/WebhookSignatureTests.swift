@@ -38,4 +38,20 @@ struct WebhookSignatureTests {
             try WebhookSignature.sign(id: "x", timestamp: 1, body: Data(), secret: "whsec_***")
         }
     }
+
+    @Test("Only the first eight signatures of a header are checked: a header cannot buy thousands of HMACs")
+    func signaturesAreCapped() throws {
+        let good = try WebhookSignature.sign(id: Self.id, timestamp: Self.timestamp, body: Self.body, secret: Self.secret)
+        let now = Date(timeIntervalSince1970: TimeInterval(Self.timestamp))
+        let decoys = Array(repeating: "v1,AAAA", count: SignatureHeaders.maximumSignatures)
+
+        #expect(WebhookSignature.verify(header: (decoys.dropLast() + [good]).joined(separator: " "), id: Self.id, timestamp: Self.timestamp, body: Self.body, secret: Self.secret, now: now))
+        #expect(!WebhookSignature.verify(header: (decoys + [good]).joined(separator: " "), id: Self.id, timestamp: Self.timestamp, body: Self.body, secret: Self.secret, now: now))
+        #expect(SignatureHeaders.webhookSignatures("v2,AAAA v1,*** v1, v1,AAAA").count == 1)
+    }
+
+    @Test("A timestamp is digits only", arguments: [("1614265330", 1_614_265_330), ("+1614265330", nil), (" 1", nil), ("-5", nil), ("", nil), ("9999999999999", nil)])
+    func timestamps(text: String, expected: Int?) {
+        #expect(SignatureHeaders.webhookTimestamp(text) == expected)
+    }
 }

@@ -15,8 +15,8 @@ struct APIFixture {
     let otherCompany: Company
     let otherKey: String
 
-    init() async throws {
-        base = try await Fixture()
+    init(configure: (inout AppConfig) -> Void = { _ in }) async throws {
+        base = try await Fixture(configure: configure)
         key = try await base.store.createKey(companyID: base.company.id, name: "test", at: base.clock.now()).key
         otherCompany = try await base.store.createCompany(name: "Other", defaultCountry: "US", defaultLanguage: "en", at: base.clock.now())
         otherKey = try await base.store.createKey(companyID: otherCompany.id, name: "other", at: base.clock.now()).key

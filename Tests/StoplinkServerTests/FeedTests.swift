@@ -20,6 +20,36 @@ struct FeedTests {
         _ = try await fixture.store.importOptOuts(companyID: fixture.company.id, rows: rows, scope: .marketing)
     }
 
+    @Test("A company's feed counts its own events from 1: another company's volume does not show; old cursors still resume")
+    func numberedPerCompany() async throws {
+        let fixture = try await APIFixture()
+        func optOut(_ company: String, _ index: Int) async throws -> ConsentEvent? {
+            let outcome = try await fixture.store.recordOptOut(OptOutRequest(
+                companyID: company, phone: PhoneNumber(trustedE164: "+316\(String(format: "%08d", index))"),
+                scope: .marketing, source: .api, occurredAt: fixture.base.clock.now()
+            ))
+            if case .recorded(let event) = outcome { return event }
+            return nil
+        }
+        for index in 0..<5 { _ = try await optOut(fixture.otherCompany.id, index) }
+        let first = try #require(try await optOut(fixture.company.id, 0))
+        for index in 5..<9 { _ = try await optOut(fixture.otherCompany.id, index) }
+        _ = try await optOut(fixture.company.id, 1)
+        // A cursor of the earlier format held the shared row id of the last event read.
+        let legacyCursor = Base64URL.encode(Data("v1:\(first.rowID)".utf8))
+
+        try await fixture.application().test(.router) { client in
+            let all = try await client.api(.get, "/api/v1/feed", key: fixture.key)
+            let resumed = try await client.api(.get, "/api/v1/feed?cursor=\(legacyCursor)", key: fixture.key)
+            let theirs = try await client.api(.get, "/api/v1/feed", key: fixture.otherKey)
+
+            #expect((try json(all)["events"] as? [[String: Any]])?.compactMap { $0["seq"] as? Int } == [1, 2])
+            #expect((try json(resumed)["events"] as? [[String: Any]])?.compactMap { $0["seq"] as? Int } == [2])
+            #expect((try json(theirs)["events"] as? [[String: Any]])?.compactMap { $0["seq"] as? Int } == Array(1...9))
+            #expect(try json(all)["next_cursor"] as? String == FeedAPI.Cursor.encode(2))
+        }
+    }
+
     @Test("Pages read while opt-outs are being written neither skip nor repeat an event")
     func concurrentWriters() async throws {
         let fixture = try await APIFixture()

@@ -43,19 +43,25 @@ final class Fixture: Sendable {
     let link: StoplinkStore.Link
     let logs = CapturedLogs()
 
-    init(defaultLanguage: String = "en", optOutScope: OptOutScope = .marketing) async throws {
+    /// `configure` changes the settings before the application is built (limits, proxies, metrics).
+    init(
+        defaultLanguage: String = "en", optOutScope: OptOutScope = .marketing, configure: (inout AppConfig) -> Void = { _ in }
+    ) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("stoplink-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         store = try SQLiteStore.open(path: folder.appendingPathComponent("stoplink.sqlite").path)
         clock = ManualClock()
-        config = AppConfig(
+        var config = AppConfig(
             database: "sqlite:" + folder.appendingPathComponent("stoplink.sqlite").path,
             publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot, allowInsecureWebhooks: true
         )
+        configure(&config)
+        self.config = config
         let logger = logs.logger()
         var dependencies = try await AppDependencies.make(config: config, store: store, clock: clock, logger: logger)
         dependencies.webhooks = WebhookDispatcher(
-            store: store, clock: clock, allowInsecure: true, eventIDs: dependencies.webhooks.eventIDs, logger: logger, pollInterval: nil
+            store: store, clock: clock, allowInsecure: true, eventIDs: dependencies.webhooks.eventIDs, logger: logger, pollInterval: nil,
+            metrics: dependencies.metrics
         )
         self.dependencies = dependencies
         var company = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: defaultLanguage, at: clock.now())

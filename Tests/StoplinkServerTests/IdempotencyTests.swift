@@ -75,7 +75,10 @@ struct IdempotencyTests {
     static func keysApplication(_ fixture: APIFixture, inner: @escaping @Sendable () async throws -> Void) -> some ApplicationProtocol {
         let router = Router(context: AppRequestContext.self)
         let api = router.group("api/v1")
-            .add(middleware: APIKeyMiddleware(store: fixture.store, clock: fixture.base.clock))
+            .add(middleware: APIKeyMiddleware(store: fixture.store, clock: fixture.base.clock, abuse: AbuseLimits(
+                limits: fixture.base.config.rateLimits, trustedProxies: .none, limiter: MemoryRateLimiter(), clock: fixture.base.clock,
+                metrics: fixture.base.dependencies.metrics
+            )))
             .add(middleware: IdempotencyMiddleware(store: fixture.store, clock: fixture.base.clock))
             .add(middleware: InnerMiddleware(inner: inner))
         KeysAPI(store: fixture.store, clock: fixture.base.clock).addRoutes(to: api)

@@ -16,8 +16,8 @@ struct InboundFixture {
     let api: APIFixture
     let secret: String
 
-    init(policy: InboundPolicy = .review) async throws {
-        api = try await APIFixture()
+    init(policy: InboundPolicy = .review, configure: (inout AppConfig) -> Void = { _ in }) async throws {
+        api = try await APIFixture(configure: configure)
         var company = api.company
         company.twilioAuthToken = Self.token
         company.inboundPolicy = policy
@@ -232,19 +232,27 @@ struct InboundTests {
         #expect(theirs?.scope == .marketing, "the other company's message with the same id was processed too")
     }
 
-    @Test("Wrong or missing signatures answer 403 and unknown numbers 404; nothing is recorded")
+    @Test("Unsigned requests answer 401 before any number is looked up, wrong signatures 403, unknown numbers 404; nothing is recorded")
     func refused() async throws {
         let fixture = try await InboundFixture()
 
         try await fixture.api.application().test(.router) { client in
             let unsigned = try await client.twilio(sms("STOP", sid: "SM1"), sign: false)
+            let unsignedUnknown = try await client.twilio(sms("STOP", to: "+3197099999999", sid: "SM4"), sign: false)
+            let unsignedGeneric = try await client.execute(
+                uri: "/inbound/generic", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"id": "d", "from": "+31612345678", "to": "9999", "text": "STOP"}"#)
+            )
             let wrongToken = try await client.twilio(sms("STOP", sid: "SM2"), token: "other")
             let unknown = try await client.twilio(sms("STOP", to: "+3197099999999", sid: "SM3"))
             let badGeneric = try await client.generic(#"{"id": "a", "from": "+31612345678", "to": "3611", "text": "STOP"}"#, secret: "whsec_" + Data(repeating: 1, count: 32).base64EncodedString(), timestamp: fixture.clock.now())
             let oldGeneric = try await client.generic(#"{"id": "b", "from": "+31612345678", "to": "3611", "text": "STOP"}"#, secret: fixture.secret, timestamp: fixture.clock.now().addingTimeInterval(-3600))
             let unknownGeneric = try await client.generic(#"{"id": "c", "from": "+31612345678", "to": "9999", "text": "STOP"}"#, secret: fixture.secret, timestamp: fixture.clock.now())
 
-            #expect(unsigned.status == .forbidden)
+            #expect(unsigned.status == .unauthorized)
+            #expect(unsignedUnknown.status == .unauthorized, "an unsigned request learns nothing about which numbers exist")
+            #expect(unsignedGeneric.status == .unauthorized)
+            #expect(try errorCode(unsignedGeneric) == "missing_signature")
             #expect(wrongToken.status == .forbidden)
             #expect(unknown.status == .notFound)
             #expect(badGeneric.status == .forbidden)

@@ -29,6 +29,32 @@ struct FeedStoreContract {
         }
     }
 
+    @Test("each company numbers its own events 1, 2, 3 without gaps, whatever others write", arguments: StoreFactory.all)
+    func numberedPerCompany(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Globex", defaultCountry: "NL", defaultLanguage: "en", at: Sample.now)
+            // Globex is busy before Acme's first event and between Acme's events.
+            for index in 0..<4 { _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(index))) }
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(0)))
+            for index in 4..<7 { _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(index))) }
+            _ = try await store.importOptOuts(companyID: company.id, rows: [
+                ImportRow(phone: try Sample.phone(1), optedOutAt: Sample.now, reason: nil),
+                ImportRow(phone: try Sample.phone(2), optedOutAt: Sample.now, reason: nil),
+            ], scope: .marketing)
+            _ = try await store.recordOptIn(companyID: company.id, phone: try Sample.phone(0), source: .api, evidence: "asked", at: Sample.now)
+
+            let ours = try await store.events(companyID: company.id, after: 0, upTo: Int64.max, limit: 100)
+            let theirs = try await store.events(companyID: other.id, after: 0, upTo: Int64.max, limit: 100)
+
+            #expect(ours.map(\.seq) == [1, 2, 3, 4])
+            #expect(theirs.map(\.seq) == Array(1...7))
+            #expect(try await store.feedHead(companyID: company.id) == 4)
+            #expect(Set(ours.map(\.rowID)).isDisjoint(with: theirs.map(\.rowID)), "row ids are the store's own and unique")
+            #expect(try await store.feedPosition(companyID: company.id, legacySeq: ours[1].rowID) == 2)
+        }
+    }
+
     @Test("suppressions are paged by number", arguments: StoreFactory.all)
     func suppressions(factory: StoreFactory) async throws {
         try await factory.withStore { store in

@@ -164,6 +164,44 @@ struct SQLiteStoreTests {
         #expect(throws: StoreError.unknownStoredValue(column: "campaigns.purpose", value: "spam")) { try SQLiteStore.campaign(campaign) }
     }
 
+    @Test("upgrading numbers each company's existing events 1, 2, 3 in their order; old cursors find their place")
+    func eventsAreNumberedPerCompanyOnUpgrade() async throws {
+        let queue = try DatabaseQueue()
+        try SQLiteMigrations.migrator.migrate(queue, upTo: "010-inbound-fingerprints")
+        try await queue.write { db in
+            for company in ["a", "b"] {
+                try db.execute(sql: "INSERT INTO companies (id, name, default_country, default_language, created_at) VALUES (?, 'X', 'NL', 'nl', 0)", arguments: [company])
+            }
+            // Row ids 1...7, interleaved: a b b a b a a.
+            for (index, company) in ["a", "b", "b", "a", "b", "a", "a"].enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO consent_events (company_id, action, phone, scope, source, occurred_at) VALUES (?, 'opt_out', ?, 'marketing', 'api', 0)",
+                    arguments: [company, "+3161234567\(index)"]
+                )
+            }
+        }
+
+        let store = try SQLiteStore(writer: queue)
+
+        let numbered = try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT company_id, seq, company_seq FROM consent_events ORDER BY seq").map {
+                "\($0["company_id"] as String)\($0["company_seq"] as Int64)"
+            }
+        }
+        #expect(numbered == ["a1", "b1", "b2", "a2", "b3", "a3", "a4"])
+        #expect(try await store.feedHead(companyID: "a") == 4)
+        #expect(try await store.feedHead(companyID: "b") == 3)
+        // A cursor that held row id 5 (b's third event) resumes after a's second and b's third.
+        #expect(try await store.feedPosition(companyID: "a", legacySeq: 5) == 2)
+        #expect(try await store.feedPosition(companyID: "b", legacySeq: 5) == 3)
+        #expect(try await store.feedPosition(companyID: "b", legacySeq: 0) == 0)
+        // The next event continues the company's own count.
+        _ = try await store.recordOptOut(OptOutRequest(
+            companyID: "b", phone: PhoneNumber(trustedE164: "+31699999999"), scope: .marketing, source: .api, occurredAt: Date()
+        ))
+        #expect(try await store.feedHead(companyID: "b") == 4)
+    }
+
     /// A row in every table that has an enum column.
     @Test("upgrading turns kept answers that show an API key or a whsec_ secret into the marker, and leaves others")
     func keptSecretsAreRemovedOnUpgrade() async throws {
@@ -202,6 +240,22 @@ struct SQLiteStoreTests {
         }
         #expect(kept["campaign"]?.status == 201)
         #expect(kept["campaign"]?.body == bodies["campaign"])
+    }
+
+    @Test("upgrading forgets the demo API key kept in the clear, and gives companies the standard retention")
+    func demoKeyIsForgottenOnUpgrade() async throws {
+        let queue = try DatabaseQueue()
+        try SQLiteMigrations.migrator.migrate(queue, upTo: "010-inbound-fingerprints")
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO companies (id, name, default_country, default_language, created_at) VALUES ('c', 'Acme', 'NL', 'nl', 0)")
+            try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('demo_api_key', 'sk_0123456789abcdefghjkmnpqrstvwxyz'), ('demo_company_id', 'c')")
+        }
+
+        let store = try SQLiteStore(writer: queue)
+
+        let settings = try await queue.read { db in try String.fetchAll(db, sql: "SELECT key FROM settings ORDER BY key") }
+        #expect(settings == ["demo_company_id"])
+        #expect(try await store.company(id: "c")?.retention == .standard)
     }
 
     static func oneOfEverything(in store: SQLiteStore) async throws {

@@ -125,7 +125,30 @@ struct WebhookStoreContract {
             #expect(due.first?.1.first?.0.attempts == 1)
             #expect(try await store.endpoint(id: endpoint.id, companyID: company.id)?.enabled == false)
             #expect(try await store.deliveries(endpointID: endpoint.id, limit: 1).first?.status == .failed)
-            #expect(try await store.retryDelivery(id: delivery.id, endpointID: endpoint.id, at: Sample.now + 400)?.status == .pending)
+            #expect(try await store.retryDelivery(number: delivery.number, endpointID: endpoint.id, at: Sample.now + 400)?.status == .pending)
+        }
+    }
+
+    @Test("each endpoint numbers its deliveries 1, 2, 3, whatever other endpoints receive", arguments: StoreFactory.all)
+    func numberedPerEndpoint(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Globex", defaultCountry: "NL", defaultLanguage: "en", at: Sample.now)
+            let ours = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            let theirs = try await store.createEndpoint(companyID: other.id, url: "https://b.example", description: "", eventTypes: [], at: Sample.now)
+            for index in 0..<3 { _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(index))) }
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(0)))
+            _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(3)))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1)))
+
+            let ourDeliveries = try await store.deliveries(endpointID: ours.id, limit: 10)
+            let theirDeliveries = try await store.deliveries(endpointID: theirs.id, limit: 10)
+
+            #expect(ourDeliveries.map(\.number) == [2, 1], "newest first")
+            #expect(ourDeliveries.map(\.eventSeq) == [2, 1])
+            #expect(theirDeliveries.map(\.number) == [4, 3, 2, 1])
+            #expect(try await store.retryDelivery(number: 2, endpointID: ours.id, at: Sample.now)?.eventSeq == 2)
+            #expect(try await store.retryDelivery(number: 4, endpointID: ours.id, at: Sample.now) == nil, "another endpoint's number")
         }
     }
 
@@ -150,6 +173,27 @@ struct WebhookStoreContract {
 
             #expect(claimed.count == 8 * 10)
             #expect(Set(claimed).count == claimed.count)
+        }
+    }
+
+    @Test("the backlog counts pending deliveries of enabled endpoints and dates the oldest", arguments: StoreFactory.all)
+    func backlog(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let empty = try await store.deliveryBacklog()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            let disabled = try await store.createEndpoint(companyID: company.id, url: "https://b.example", description: "", eventTypes: [], at: Sample.now)
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1), at: Sample.now))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(2), at: Sample.now + 60))
+            _ = try await store.setEndpointEnabled(id: disabled.id, companyID: company.id, enabled: false, reason: "test")
+            let pending = try await store.deliveryBacklog()
+            let first = try #require(try await claim(store).first?.1.first?.0)
+            try await store.recordAttempts([(first.id, endpoint.id, .succeeded(statusCode: 200))], at: Sample.now + 120)
+            let afterOne = try await store.deliveryBacklog()
+
+            #expect(empty == DeliveryBacklog(count: 0, oldest: nil))
+            #expect(pending == DeliveryBacklog(count: 2, oldest: Sample.now))
+            #expect(afterOne == DeliveryBacklog(count: 1, oldest: Sample.now + 60))
         }
     }
 }

@@ -1,6 +1,9 @@
+import os
+import subprocess
+
 import requests
 
-from conftest import PHONE_UA, Server, form_token
+from conftest import BINARY, PHONE_UA, ROOT, Server, form_token
 
 
 def test_demo_prints_a_link_that_opens_the_page(demo_server):
@@ -52,3 +55,42 @@ def test_readyz_and_robots(demo_server):
 
     assert ready.status_code == 200
     assert "Disallow: /" in robots.text
+
+
+def test_abuse_limits_trusted_proxies_and_metrics_from_flags(database):
+    token = "metrics-token-0123456789"
+    server = Server(database, extra_args=[
+        "--limit-unknown-code", "2/min", "--trusted-proxy", "127.0.0.1", "--metrics-token", token,
+    ]).start()
+    try:
+        misses = [requests.get(f"{server.base}/zzzzzzzzzz", headers={"X-Forwarded-For": "198.51.100.7"}, timeout=10)
+                  for _ in range(3)]
+        other = requests.get(f"{server.base}/zzzzzzzzzz", headers={"X-Forwarded-For": "198.51.100.8"}, timeout=10)
+        metrics = requests.get(f"{server.base}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        anonymous = requests.get(f"{server.base}/metrics", timeout=10)
+    finally:
+        server.stop()
+
+    assert [r.status_code for r in misses] == [404, 404, 429]
+    assert misses[2].headers["Retry-After"] == "30"
+    assert other.status_code == 404, "another client behind the same proxy has its own allowance"
+    assert metrics.status_code == 200
+    assert 'stoplink_rate_limit_rejections_total{limit="unknown_code"} 1' in metrics.text
+    assert 'stoplink_http_requests_total{method="GET",route="/{code}",status="429"} 1' in metrics.text
+    assert anonymous.status_code == 401
+
+
+def test_bad_limit_settings_are_reported_together(database):
+    environment = dict(os.environ, STOPLINK_LIMIT_API="lots")
+    result = subprocess.run(
+        [str(BINARY), "serve", "--database", f"sqlite:{database}", "--limit-form", "5/week",
+         "--trusted-proxy", "proxy.example", "--metrics-token", "short"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, env=environment,
+    )
+
+    assert result.returncode != 0
+    assert "--limit-form" in result.stderr and "'5/week'" in result.stderr
+    assert "--limit-api" in result.stderr and "'lots'" in result.stderr
+    assert "'proxy.example'" in result.stderr
+    assert "--metrics-token must be at least 16 characters" in result.stderr
+    assert not database.exists(), "nothing is touched before the settings are right"

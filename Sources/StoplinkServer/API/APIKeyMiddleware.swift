@@ -4,7 +4,8 @@ import StoplinkCore
 import StoplinkStore
 
 /// `Authorization: Bearer sk_...` on every `/api/v1` route: the key is found by its prefix,
-/// compared by hash, and must not be revoked. Its company is put on the context.
+/// compared by hash, and must not be revoked. Its company is put on the context. Each key has
+/// its own allowance (`--limit-api`); past it the answer is 429 with `Retry-After`.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     /// `last_used_at` is written at most this often per key, so reads stay reads.
@@ -12,6 +13,7 @@ struct APIKeyMiddleware: RouterMiddleware {
 
     let store: any Store
     let clock: any WallClock
+    let abuse: AbuseLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
@@ -22,6 +24,10 @@ struct APIKeyMiddleware: RouterMiddleware {
               stored.revokedAt == nil, APIKey.hashesMatch(stored.hash, APIKey.hash(key)),
               let company = try await store.company(id: stored.companyID) else {
             throw APIError.unauthorized
+        }
+        // Per key, by its public prefix: one platform's burst never slows another's.
+        if let wait = await abuse.check(abuse.limits.api, key: prefix, logger: context.logger) {
+            throw APIError.rateLimited(retryAfter: wait)
         }
         let now = clock.now()
         if stored.lastUsedAt.map({ now.timeIntervalSince($0) >= Self.touchInterval }) ?? true {

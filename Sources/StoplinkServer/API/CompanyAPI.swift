@@ -62,6 +62,9 @@ struct CompanyAPI: Sendable {
         var twilioAuthTokenSet: Bool
         var keywords: [String: [String]]
         var messageRules: MessageRules
+        var retainVisitsDays: Int
+        var retainReasonsDays: Int
+        var retainInboundDays: Int
         var createdAt: Date
 
         init(_ company: Company) {
@@ -84,6 +87,9 @@ struct CompanyAPI: Sendable {
             twilioAuthTokenSet = company.twilioAuthToken != nil
             keywords = company.keywords
             messageRules = company.messageRules
+            retainVisitsDays = company.retention.visitsDays
+            retainReasonsDays = company.retention.reasonsDays
+            retainInboundDays = company.retention.inboundDays
             createdAt = company.createdAt
         }
     }
@@ -92,6 +98,7 @@ struct CompanyAPI: Sendable {
         static let knownFields: Set<String> = [
             "name", "default_country", "default_language", "reasons", "opt_out_scope", "page_text", "help_text",
             "confirmation_text", "inbound_policy", "twilio_auth_token", "keywords", "message_rules",
+            "retain_visits_days", "retain_reasons_days", "retain_inbound_days",
         ]
         var name: String?
         var defaultCountry: String?
@@ -105,6 +112,9 @@ struct CompanyAPI: Sendable {
         var twilioAuthToken: String?
         var keywords: [String: [String]]?
         var messageRules: MessageRules?
+        var retainVisitsDays: Int?
+        var retainReasonsDays: Int?
+        var retainInboundDays: Int?
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
@@ -113,14 +123,20 @@ struct CompanyAPI: Sendable {
 
     @Sendable func update(request: Request, context: AppRequestContext) async throws -> Response {
         var company = try context.requireCompany()
-        let patch = try await APIJSON.decode(Patch.self, from: request)
+        let body = try await request.collectBody(upTo: APIJSON.maximumBodyBytes, limit: "JSON bodies are limited to 8 MB")
+        // An empty PATCH is a client mistake, not a request to change nothing (`{}` is that).
+        guard body.readableBytes > 0 else {
+            throw APIError(.badRequest, "missing_body", "send a JSON object with the settings to change")
+        }
+        let patch = try APIJSON.decode(Patch.self, from: Data(body.readableBytesView))
         let change = CompanySettingsChange(
             name: patch.name, defaultCountry: patch.defaultCountry, defaultLanguage: patch.defaultLanguage,
             reasons: patch.reasons?.map { Reason(key: $0.key, labels: $0.label.labels) }, pageText: patch.pageText,
             helpText: patch.helpText, confirmationText: patch.confirmationText, inboundPolicy: patch.inboundPolicy,
             // The decoder's snake_case conversion may have camel-cased the dictionary's keys.
             keywords: patch.keywords.map { given in Dictionary(given.map { (APIJSON.snakeCase($0.key), $0.value) }) { first, _ in first } },
-            messageRules: patch.messageRules
+            messageRules: patch.messageRules, retainVisitsDays: patch.retainVisitsDays,
+            retainReasonsDays: patch.retainReasonsDays, retainInboundDays: patch.retainInboundDays
         )
         let (settings, problems) = change.checked()
         guard problems.isEmpty else {
@@ -141,6 +157,7 @@ struct CompanyAPI: Sendable {
         if let token = patch.twilioAuthToken { company.twilioAuthToken = token.isEmpty ? nil : token }
         if let keywords = settings.keywords { company.keywords = keywords }
         if let rules = settings.messageRules { company.messageRules = rules }
+        company.retention = settings.retention(applyingTo: company.retention)
         try await store.updateCompany(company)
         return try APIJSON.response(CompanyView(company))
     }

@@ -26,17 +26,21 @@ struct FeedAPI: Sendable {
 
     enum Format { case csv, ndjson }
 
-    /// The opaque cursor: a version and a sequence number, base64url.
+    /// The opaque cursor: `v2:` and the company's own sequence number, base64url. Cursors given
+    /// out before events were numbered per company (`v1:` and the shared row id) still work:
+    /// they resume after the company's newest event at or below that row.
     enum Cursor {
-        static func encode(_ seq: Int64) -> String { Base64URL.encode(Data("v1:\(seq)".utf8)) }
+        enum Position: Equatable { case seq(Int64), legacy(Int64) }
 
-        static func decode(_ text: String?) throws -> Int64 {
-            guard let text, !text.isEmpty else { return 0 }
-            guard let data = Base64URL.decode(text), let plain = String(data: data, encoding: .utf8), plain.hasPrefix("v1:"),
-                  let seq = Int64(plain.dropFirst(3)), seq >= 0 else {
+        static func encode(_ seq: Int64) -> String { Base64URL.encode(Data("v2:\(seq)".utf8)) }
+
+        static func decode(_ text: String?) throws -> Position {
+            guard let text, !text.isEmpty else { return .seq(0) }
+            guard let data = Base64URL.decode(text), let plain = String(data: data, encoding: .utf8),
+                  plain.hasPrefix("v2:") || plain.hasPrefix("v1:"), let number = Int64(plain.dropFirst(3)), number >= 0 else {
                 throw APIError(.badRequest, "invalid_cursor", "the cursor is not one this feed gave out")
             }
-            return seq
+            return plain.hasPrefix("v2:") ? .seq(number) : .legacy(number)
         }
     }
 
@@ -50,7 +54,11 @@ struct FeedAPI: Sendable {
     /// The part of the feed a request reads, and the 304 when nothing is new.
     private func window(_ request: Request, _ context: AppRequestContext) async throws -> (Window, Response?) {
         let company = try context.requireCompany()
-        let after = try Cursor.decode(request.uri.queryParameters.get("cursor"))
+        let after: Int64
+        switch try Cursor.decode(request.uri.queryParameters.get("cursor")) {
+        case .seq(let seq): after = seq
+        case .legacy(let rowID): after = try await store.feedPosition(companyID: company.id, legacySeq: rowID)
+        }
         let head = try await store.feedHead(companyID: company.id)
         let state = request.uri.queryParameters.get("state")
         if let state, state != "current" { throw APIError.invalid("state", "must be current, or absent for events") }

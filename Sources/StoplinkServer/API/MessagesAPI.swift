@@ -87,16 +87,35 @@ struct MessagesAPI: Sendable {
     /// JSON, or a CSV of recipients (a phone column, or one number a line) with the rest in the query:
     /// `?campaign=REF&text=...&purpose=marketing&preview=true`.
     static func read(_ request: Request) async throws -> PrepareRequest {
-        guard request.sendsCSV else {
-            return try await APIJSON.decode(PrepareRequest.self, from: request)
-        }
         let query = request.uri.queryParameters
-        guard let campaign = query.get("campaign"), let text = query.get("text") else {
-            throw APIError.invalid("campaign", "a CSV batch takes campaign and text as query parameters")
-        }
+        // Checked for JSON bodies too: a purpose the client meant must never be silently dropped.
         let purpose = try query.get("purpose").map { value -> Purpose in
             guard let purpose = Purpose(rawValue: value) else { throw APIError.invalid("purpose", "must be marketing, informational or transactional") }
             return purpose
+        }
+        let previews = query.getAll("preview")
+        guard previews.allSatisfy({ $0 == "true" || $0 == "false" }), Set(previews).count <= 1 else {
+            throw APIError.invalid("preview", "must be true or false, given once")
+        }
+        let preview = previews.first.map { $0 == "true" }
+        guard request.sendsCSV else {
+            var prepare = try await APIJSON.decode(PrepareRequest.self, from: request)
+            if let preview {
+                guard prepare.preview == nil || prepare.preview == preview else {
+                    throw APIError.invalid("preview", "the query and the body say different things")
+                }
+                prepare.preview = preview
+            }
+            if let purpose {
+                guard prepare.purpose == nil || prepare.purpose == purpose else {
+                    throw APIError.invalid("purpose", "the query and the body name different purposes")
+                }
+                prepare.purpose = purpose
+            }
+            return prepare
+        }
+        guard let campaign = query.get("campaign"), let text = query.get("text") else {
+            throw APIError.invalid("campaign", "a CSV batch takes campaign and text as query parameters")
         }
         let buffer = try await request.collectBody(upTo: APIJSON.maximumBodyBytes, limit: "CSV batches are limited to 8 MB")
         let recipients: [String]
@@ -105,7 +124,7 @@ struct MessagesAPI: Sendable {
         } catch {
             throw APIError(.unprocessableContent, error.code, error.description)
         }
-        return PrepareRequest(campaign: campaign, recipients: recipients, text: text, purpose: purpose, preview: query.get("preview") == "true")
+        return PrepareRequest(campaign: campaign, recipients: recipients, text: text, purpose: purpose, preview: preview ?? false)
     }
 
     private func prepare(

@@ -9,6 +9,7 @@ struct SuppressionsAPI: Sendable {
 
     let store: any Store
     let clock: any WallClock
+    let metrics: StoplinkMetrics
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("suppressions/import", use: importCSV)
@@ -36,7 +37,13 @@ struct SuppressionsAPI: Sendable {
             companyID: company.id, phone: phone, scope: body.scope ?? .marketing, source: .api, reason: reason,
             occurredAt: clock.now()
         ))
-        let status: HTTPResponse.Status = if case .recorded = outcome { .created } else { .ok }
+        let status: HTTPResponse.Status
+        if case .recorded = outcome {
+            metrics.optOuts(source: .api)
+            status = .created
+        } else {
+            status = .ok
+        }
         return try APIJSON.response(try await state(company: company, phone: phone), status: status)
     }
 
@@ -79,6 +86,7 @@ struct SuppressionsAPI: Sendable {
             guard !rows.isEmpty else { return }
             let counts = try await store.importOptOuts(companyID: company.id, rows: rows, scope: company.optOutScope)
             answer.added += counts.added
+            metrics.optOuts(source: .import, count: counts.added)
             answer.already += counts.already
             rows.removeAll(keepingCapacity: true)
         }

@@ -119,9 +119,9 @@ struct WebhooksAPI: Sendable {
         var completedAt: Date?
 
         init(_ delivery: WebhookDelivery, eventIDs: WebhookEventID) {
-            id = delivery.id
+            id = delivery.number
             eventId = eventIDs.id(ofSeq: delivery.seq)
-            seq = delivery.seq
+            seq = delivery.eventSeq
             status = delivery.status
             attempts = delivery.attempts
             lastStatusCode = delivery.lastStatusCode
@@ -141,8 +141,8 @@ struct WebhooksAPI: Sendable {
 
     @Sendable func retry(request: Request, context: AppRequestContext) async throws -> Response {
         let endpoint = try await endpoint(context)
-        guard let id = context.parameters.get("delivery").flatMap(Int64.init),
-              let delivery = try await store.retryDelivery(id: id, endpointID: endpoint.id, at: clock.now()) else {
+        guard let number = context.parameters.get("delivery").flatMap(Int64.init),
+              let delivery = try await store.retryDelivery(number: number, endpointID: endpoint.id, at: clock.now()) else {
             throw APIError.notFound("delivery")
         }
         return try APIJSON.response(DeliveryView(delivery, eventIDs: dispatcher.eventIDs))

@@ -18,6 +18,8 @@ struct InboundController: Sendable {
     let renderer: PageRenderer
     let clock: any WallClock
     let publicURL: String
+    let abuse: AbuseLimits
+    let metrics: StoplinkMetrics
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("inbound/twilio", use: twilio)
@@ -27,6 +29,11 @@ struct InboundController: Sendable {
     // MARK: Twilio
 
     @Sendable func twilio(request: Request, context: AppRequestContext) async throws -> Response {
+        // Unsigned requests are refused before anything is looked up: no probing which numbers exist.
+        guard let signature = request.headers[Self.twilioSignatureHeader] else {
+            context.logger.notice("refused an inbound Twilio message without a signature")
+            return Response(status: .unauthorized, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "missing signature\n")))
+        }
         let body = try await collect(request)
         let pairs = try Self.formPairs(body)
         let fields = FormBody.fields(pairs)
@@ -34,10 +41,15 @@ struct InboundController: Sendable {
             return Response(status: .notFound, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "unknown number\n")))
         }
         let url = publicURL + "/inbound/twilio" + (request.uri.query.map { "?\($0)" } ?? "")
-        guard let token = company.twilioAuthToken, let signature = request.headers[Self.twilioSignatureHeader],
+        guard let token = company.twilioAuthToken,
               TwilioSignature.isValid(signature, authToken: token, url: url, parameters: pairs) else {
             context.logger.notice("refused an inbound Twilio message with a missing or wrong signature")
             return Response(status: .forbidden, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "bad signature\n")))
+        }
+        if let wait = await overLimit(to: fields["To"] ?? "", context: context) {
+            var response = twiml(nil, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(wait)
+            return response
         }
         guard let messageID = fields["MessageSid"] ?? fields["SmsMessageSid"], !messageID.isEmpty,
               let from = try? PhoneNumber(parsing: fields["From"] ?? "", defaultRegion: company.defaultCountry) else {
@@ -71,6 +83,12 @@ struct InboundController: Sendable {
     }
 
     @Sendable func generic(request: Request, context: AppRequestContext) async throws -> Response {
+        guard let id = request.headers[HTTPField.Name("webhook-id")!],
+              let timestamp = request.headers[HTTPField.Name("webhook-timestamp")!],
+              let signature = request.headers[HTTPField.Name("webhook-signature")!] else {
+            context.logger.notice("refused an inbound message without a signature")
+            throw APIError(.unauthorized, "missing_signature", "sign the request: webhook-id, webhook-timestamp and webhook-signature")
+        }
         let body = try await collect(request)
         let message: GenericMessage
         do {
@@ -83,14 +101,13 @@ struct InboundController: Sendable {
         }
         let now = clock.now()
         guard let secret = try await store.inboundSecret(companyID: company.id),
-              let id = request.headers[HTTPField.Name("webhook-id")!],
-              let timestamp = request.headers[HTTPField.Name("webhook-timestamp")!].flatMap(Int.init),
-              let signature = request.headers[HTTPField.Name("webhook-signature")!],
+              let timestamp = SignatureHeaders.webhookTimestamp(timestamp),
               WebhookSignature.verify(header: signature, id: id, timestamp: timestamp, body: Data(body.readableBytesView), secret: secret, now: now)
         else {
             context.logger.notice("refused an inbound message with a missing or wrong signature")
             throw APIError(.forbidden, "bad_signature", "the webhook signature is missing, wrong or too old")
         }
+        if let wait = await overLimit(to: message.to, context: context) { throw APIError.rateLimited(retryAfter: wait) }
         let from: PhoneNumber
         do {
             from = try PhoneNumber(parsing: message.from, defaultRegion: company.defaultCountry)
@@ -124,11 +141,19 @@ struct InboundController: Sendable {
             standardReply: { reply, language in renderer.text(reply.rawValue, language: language, ["company": company.name]) }
         )
         let record = try await store.processInbound(message, decision: decision)
+        if record.action == .optOut, !record.replayed, !record.idReused { metrics.optOuts(source: .keyword) }
         context.logger.info("inbound message", metadata: [
             "action": "\(record.action.rawValue)", "from": "\(message.from.masked)", "replayed": "\(record.replayed)",
             "id_reused": "\(record.idReused)",
         ])
         return record
+    }
+
+    /// Seconds to wait when the destination number is over its `inbound` allowance. Counted
+    /// only once the signature holds, so forged requests cannot use up a number's allowance
+    /// and silence its real STOP replies.
+    private func overLimit(to: String, context: AppRequestContext) async -> Int? {
+        await abuse.check(abuse.limits.inbound, key: SMSNumber.normalise(to) ?? to, logger: context.logger)
     }
 
     /// The company owning the number a reply was sent to (E.164, or a short code's digits).

@@ -19,6 +19,8 @@ struct LandingController: Sendable {
     let visits: VisitRecorder
     let clock: any WallClock
     let allowedOrigins: Set<String>
+    let abuse: AbuseLimits
+    let metrics: StoplinkMetrics
     /// Keys the hash that counts unique visitors without storing their addresses.
     let visitorKey: Data
 
@@ -33,8 +35,10 @@ struct LandingController: Sendable {
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
         let code = context.parameters.get("code") ?? ""
+        let client = abuse.clientKey(request, context: context)
+        if let refused = try await refusedLookup(client: client, request: request, context: context) { return refused }
         guard let found = try await lookUp(code) else {
-            return try notFound(request, language: chooseLanguage(request, company: nil))
+            return try await unknownCode(client: client, request: request, context: context)
         }
         visits.record(visit(to: found.link, request: request, context: context))
         var response = try await page(
@@ -47,6 +51,11 @@ struct LandingController: Sendable {
     @Sendable func submit(request: Request, context: AppRequestContext) async throws -> Response {
         let code = context.parameters.get("code") ?? ""
         var language = chooseLanguage(request, company: nil)
+        let client = abuse.clientKey(request, context: context)
+        if let wait = await abuse.check(abuse.limits.form, key: client, logger: context.logger) {
+            return try tooManyRequests(retryAfter: wait, language: language)
+        }
+        if let refused = try await refusedLookup(client: client, request: request, context: context) { return refused }
         if isCrossSite(request) {
             context.logger.notice("refused a cross-site form post")
             return try message(.forbidden, "forbidden", language: language)
@@ -57,7 +66,9 @@ struct LandingController: Sendable {
         } catch let error as APIError where error.status == .contentTooLarge {
             return try message(.contentTooLarge, "too_large", language: language)
         }
-        guard let found = try await lookUp(code) else { return try notFound(request, language: language) }
+        guard let found = try await lookUp(code) else {
+            return try await unknownCode(client: client, request: request, context: context)
+        }
         language = chooseLanguage(request, company: found.company)
 
         let fields: [String: String]
@@ -112,6 +123,7 @@ struct LandingController: Sendable {
             return try await page(for: found, language: language, request: request, form: FormState(), status: .tooManyRequests)
         }
         if case .recorded(let event) = outcome {
+            metrics.optOuts(source: .link)
             context.logger.info("opt-out recorded", metadata: ["seq": "\(event.seq)", "phone": "\(event.phone.masked)"])
         }
         return redirectToDone(found.link.code, language: language)
@@ -119,8 +131,10 @@ struct LandingController: Sendable {
 
     @Sendable func done(request: Request, context: AppRequestContext) async throws -> Response {
         let code = context.parameters.get("code") ?? ""
+        let client = abuse.clientKey(request, context: context)
+        if let refused = try await refusedLookup(client: client, request: request, context: context) { return refused }
         guard let found = try await lookUp(code) else {
-            return try notFound(request, language: chooseLanguage(request, company: nil))
+            return try await unknownCode(client: client, request: request, context: context)
         }
         let chosen = chooseLanguage(request, company: found.company)
         guard let suppression = try await store.suppression(companyID: found.company.id, phone: found.link.phone) else {
@@ -202,6 +216,13 @@ struct LandingController: Sendable {
         ]))
     }
 
+    /// The recipient's 429 page, with `Retry-After`.
+    func tooManyRequests(retryAfter: Int, language: String) throws -> Response {
+        var response = try message(.tooManyRequests, "rate_limited", language: language)
+        response.headers[.retryAfter] = String(retryAfter)
+        return response
+    }
+
     private func html(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8"],
@@ -218,6 +239,25 @@ struct LandingController: Sendable {
     struct Found {
         var link: StoplinkStore.Link
         var company: Company
+    }
+
+    /// A client that asked for too many unknown codes gets 429 for every code, known or not,
+    /// until its allowance is back: the answer tells it nothing about which codes exist.
+    private func refusedLookup(client: String, request: Request, context: AppRequestContext) async throws -> Response? {
+        guard let wait = await abuse.check(abuse.limits.unknownCode, key: client, consume: false, logger: context.logger) else {
+            return nil
+        }
+        return try tooManyRequests(retryAfter: wait, language: chooseLanguage(request, company: nil))
+    }
+
+    /// 404 for a code that does not exist, charged to the client's `unknown_code` allowance
+    /// (refused here only when parallel lookups used it up between the check and the charge).
+    private func unknownCode(client: String, request: Request, context: AppRequestContext) async throws -> Response {
+        let language = chooseLanguage(request, company: nil)
+        if let wait = await abuse.check(abuse.limits.unknownCode, key: client, logger: context.logger) {
+            return try tooManyRequests(retryAfter: wait, language: language)
+        }
+        return try notFound(request, language: language)
     }
 
     /// A malformed code is looked up as a placeholder that never exists, so it costs the same

@@ -6,6 +6,7 @@ import StoplinkStore
 struct OpsController: Sendable {
     let store: any Store
     let robots: String
+    let metrics: StoplinkMetrics
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("healthz") { _, _ in "ok\n" }
@@ -24,6 +25,7 @@ struct OpsController: Sendable {
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ready\n")))
         } catch {
             context.logger.error("database not reachable", metadata: ["error": "\(error)"])
+            metrics.databaseError("readiness")
             return Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "database not reachable\n")))
         }
     }

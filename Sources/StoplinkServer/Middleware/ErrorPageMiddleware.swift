@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import StoplinkCore
+import StoplinkStore
 
 /// Turns what escapes the routes into answers: on `/api/` JSON errors, elsewhere pages. An
 /// unknown path gets the 404 page, a client that broke off its request is logged at info level,
@@ -10,6 +11,7 @@ import StoplinkCore
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let landing: LandingController
+    let metrics: StoplinkMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let isAPI = request.uri.path.hasPrefix("/api/")
@@ -40,6 +42,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             throw HTTPError(.serviceUnavailable)
         } catch {
             context.logger.error("request failed", metadata: Self.metadata(request, context, status: 500, error: error))
+            if DatabaseFailure.matches(error) { metrics.databaseError("request") }
             if isAPI { throw APIError(.internalServerError, "internal_error", "something went wrong; nothing was lost, try again") }
             return try page(context) { try landing.message(.internalServerError, "error", language: language(request)) }
         }

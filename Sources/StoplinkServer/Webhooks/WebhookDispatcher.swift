@@ -52,21 +52,23 @@ public final class WebhookDispatcher: Service, Sendable {
     let eventIDs: WebhookEventID
     /// nil: rounds run only when `runOnce` is called, so a test's own rounds never race a loop.
     private let pollInterval: Duration?
+    let metrics: StoplinkMetrics
 
     public convenience init(
         store: any Store, clock: any WallClock, allowInsecure: Bool, eventIDs: WebhookEventID, logger: Logger,
-        pollInterval: Duration? = .milliseconds(200)
+        pollInterval: Duration? = .milliseconds(200), metrics: StoplinkMetrics = StoplinkMetrics()
     ) {
         self.init(
             store: store, clock: clock, policy: WebhookURLPolicy(allowInsecure: allowInsecure), eventIDs: eventIDs, logger: logger,
-            pollInterval: pollInterval
+            pollInterval: pollInterval, metrics: metrics
         )
     }
 
     init(
         store: any Store, clock: any WallClock, policy: WebhookURLPolicy, eventIDs: WebhookEventID, logger: Logger,
-        pollInterval: Duration? = .milliseconds(200)
+        pollInterval: Duration? = .milliseconds(200), metrics: StoplinkMetrics = StoplinkMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.eventIDs = eventIDs
         self.clock = clock
@@ -98,6 +100,7 @@ public final class WebhookDispatcher: Service, Sendable {
             )
         } catch {
             logger.error("could not read pending webhook deliveries", metadata: ["error": "\(error)"])
+            if DatabaseFailure.matches(error) { metrics.databaseError("webhooks") }
             return 0
         }
         return await withTaskGroup(of: Int.self) { group in
@@ -121,6 +124,7 @@ public final class WebhookDispatcher: Service, Sendable {
                 return true
             } catch {
                 logger.error("could not record webhook attempts", metadata: ["endpoint": "\(endpoint.id)", "error": "\(error)"])
+                if DatabaseFailure.matches(error) { metrics.databaseError("webhooks") }
                 return false
             }
         }
@@ -140,6 +144,7 @@ public final class WebhookDispatcher: Service, Sendable {
                 connection = current
             }
             let outcome = await attempt(delivery, of: event, to: endpoint, over: current)
+            metrics.delivery(StoplinkMetrics.DeliveryOutcome(outcome))
             attempts += 1
             unrecorded.append((delivery.id, endpoint.id, outcome))
             switch outcome {
@@ -162,6 +167,7 @@ public final class WebhookDispatcher: Service, Sendable {
             try await store.releaseClaims(items.dropFirst(attempts).map(\.0))
         } catch {
             logger.error("could not release webhook deliveries", metadata: ["endpoint": "\(endpoint.id)", "error": "\(error)"])
+            if DatabaseFailure.matches(error) { metrics.databaseError("webhooks") }
         }
         return attempts
     }

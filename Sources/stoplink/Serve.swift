@@ -37,20 +37,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "On an empty database, create a demo company, campaign and link, and print the link.")
     var demo = false
 
-    @Option(name: .customLong("header-timeout"), help: "Seconds a new connection has to send its first request header (env STOPLINK_HEADER_TIMEOUT; default 10).")
-    var headerTimeout: Double?
-
-    @Option(name: .customLong("body-timeout"), help: "Seconds the server waits in all for a request body's bytes (env STOPLINK_BODY_TIMEOUT; default 60).")
-    var bodyTimeout: Double?
-
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a kept-alive connection may wait for its next request (env STOPLINK_IDLE_TIMEOUT; default 30).")
-    var idleTimeout: Double?
-
-    @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait until one closes (env STOPLINK_MAX_CONNECTIONS; default 1000).")
-    var maxConnections: Int?
-
-    @Option(name: .customLong("shutdown-timeout"), help: "Seconds requests in flight get to finish after SIGTERM (env STOPLINK_SHUTDOWN_TIMEOUT; default 10).")
-    var shutdownTimeout: Double?
+    @OptionGroup var connections: ServeConnectionOptions
 
     func run() async throws {
         #if os(Linux)
@@ -62,18 +49,8 @@ struct Serve: AsyncParsableCommand {
         var config = try options.config(host: host, port: port, validate: false)
         let environment = ProcessInfo.processInfo.environment
         config.allowInsecureWebhooks = allowInsecureWebhooks || environment["STOPLINK_ALLOW_INSECURE_WEBHOOKS"] == "1"
-        if let value = try seconds(headerTimeout, "STOPLINK_HEADER_TIMEOUT") { config.connections.headerTimeout = value }
-        if let value = try seconds(bodyTimeout, "STOPLINK_BODY_TIMEOUT") { config.connections.bodyTimeout = value }
-        if let value = try seconds(idleTimeout, "STOPLINK_IDLE_TIMEOUT") { config.connections.idleTimeout = value }
-        if let value = try seconds(shutdownTimeout, "STOPLINK_SHUTDOWN_TIMEOUT") { config.shutdownTimeout = value }
-        if let maxConnections {
-            config.connections.maximumConnections = maxConnections
-        } else if let value = environment["STOPLINK_MAX_CONNECTIONS"] {
-            guard let number = Int(value) else { throw ValidationError("STOPLINK_MAX_CONNECTIONS must be a number, not '\(value)'") }
-            config.connections.maximumConnections = number
-        }
         // Every bad setting at once, before the database is touched.
-        let problems = limits.apply(to: &config) + config.problems()
+        let problems = limits.apply(to: &config) + connections.apply(to: &config) + config.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         // One registry for /metrics and for whatever reports through swift-metrics.
         let metrics = StoplinkMetrics()
@@ -101,14 +78,6 @@ struct Serve: AsyncParsableCommand {
             try await ServiceGroup(configuration: group).run()
         }
     }
-}
-
-/// A number of seconds from a flag, else from its variable; nil when neither is set.
-private func seconds(_ flag: Double?, _ variable: String) throws -> Duration? {
-    guard let value = flag ?? ProcessInfo.processInfo.environment[variable].map({ Double($0) ?? .nan }) else { return nil }
-    // Zero and below are reported with every other bad setting; a day is more than any wait needs.
-    guard value.isFinite, value <= 86_400 else { throw ValidationError("\(variable) (or its flag) must be a number of seconds up to 86400") }
-    return .milliseconds(Int64((value * 1000).rounded()))
 }
 
 func makeLogger() -> Logger {

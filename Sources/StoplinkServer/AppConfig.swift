@@ -22,6 +22,10 @@ public struct AppConfig: Sendable {
     public var trustedProxies = TrustedProxies.none
     /// Serves `GET /metrics` to `Authorization: Bearer <token>`; nil: metrics are off.
     public var metricsToken: String?
+    /// Timeouts for slow clients and the cap on connections served at once.
+    public var connections = ConnectionLimits()
+    /// After SIGTERM, how long requests in flight may take to finish before the rest is cancelled.
+    public var shutdownTimeout: Duration = .seconds(10)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = "sqlite:stoplink.sqlite",
@@ -45,6 +49,8 @@ public struct AppConfig: Sendable {
         if serving {
             if !(1...65535).contains(port) { problems.append("--port must be 1–65535, not \(port)") }
             if host.isEmpty { problems.append("--host must not be empty") }
+            problems += connections.problems()
+            if shutdownTimeout <= .zero { problems.append("--shutdown-timeout must be more than 0 seconds") }
         }
         if let url = URL(string: publicURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
             if publicURL.hasSuffix("/") { problems.append("--public-url must not end with '/'") }

@@ -72,9 +72,20 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(config: config, dependencies: dependencies)
+    let maximumConnections = config.connections.effectiveMaximumConnections()
+    if maximumConnections < config.connections.maximumConnections {
+        logger.notice(
+            "connection cap lowered to fit the open-file limit",
+            metadata: ["max_connections": "\(maximumConnections)", "configured": "\(config.connections.maximumConnections)"]
+        )
+    }
     return Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoplink"),
+        server: .guardedHTTP1(limits: config.connections),
+        configuration: .init(
+            address: .hostname(config.host, port: config.port), serverName: "Stoplink",
+            availableConnectionsDelegate: ConnectionCap(maximum: maximumConnections, logger: logger)
+        ),
         services: [
             dependencies.visits, dependencies.webhooks,
             RetentionPurger(store: dependencies.store, clock: dependencies.clock, logger: logger),

@@ -18,4 +18,8 @@ public protocol Store: CompanyStore, LinkStore, ConsentStore, LockoutStore, Impo
     /// Background work the store needs while it is in use (a database client's connection
     /// pool, for instance); whoever opens the store runs them for as long as it uses it.
     var services: [any Service] { get }
+
+    /// Closes the database once nothing uses it any more (after `services` have stopped), so
+    /// the last writes are on disk before the process ends; the store must not be used afterwards.
+    func close() throws
 }

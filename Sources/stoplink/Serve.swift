@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 import StoplinkCore
 import StoplinkServer
 
@@ -36,6 +37,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "On an empty database, create a demo company, campaign and link, and print the link.")
     var demo = false
 
+    @OptionGroup var connections: ServeConnectionOptions
+
     func run() async throws {
         #if os(Linux)
         // glibc gives each busy thread its own heap arena; under bulk issuing that alone added
@@ -47,7 +50,7 @@ struct Serve: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         config.allowInsecureWebhooks = allowInsecureWebhooks || environment["STOPLINK_ALLOW_INSECURE_WEBHOOKS"] == "1"
         // Every bad setting at once, before the database is touched.
-        let problems = limits.apply(to: &config) + config.problems()
+        let problems = limits.apply(to: &config) + connections.apply(to: &config) + config.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         // One registry for /metrics and for whatever reports through swift-metrics.
         let metrics = StoplinkMetrics()
@@ -67,7 +70,12 @@ struct Serve: AsyncParsableCommand {
                     printLine("Demo API key: \(prepared.apiKeyLine)")
                 }
             }
-            try await app.runService()
+            // SIGTERM or SIGINT: stop accepting, let requests in flight finish, then stop the
+            // dispatcher and flush page views (Hummingbird stops its services in reverse order);
+            // past the bound whatever remains is cancelled. `withStore` then closes the database.
+            var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            group.maximumGracefulShutdownDuration = config.shutdownTimeout
+            try await ServiceGroup(configuration: group).run()
         }
     }
 }

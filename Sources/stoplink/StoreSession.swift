@@ -21,6 +21,11 @@ func withStore<Result>(
         }
         await services.triggerGracefulShutdown()
         try await group.waitForAll()
+        do {
+            try store.close()
+        } catch {
+            logger.error("could not close the database", metadata: ["error": "\(error)"])
+        }
         return try result.get()
     }
 }

@@ -35,6 +35,11 @@ struct ErrorPageMiddleware: RouterMiddleware {
             context.logger.info("the client broke off its request", metadata: Self.metadata(request, context, status: 400, error: error))
             if isAPI { throw APIError(.badRequest, "incomplete_request", "the request ended before its body was complete") }
             throw HTTPError(.badRequest)
+        } catch let error as CancellationError {
+            // Only a shutdown past --shutdown-timeout cancels a request: the service is going away.
+            context.logger.warning("request cancelled by shutdown", metadata: Self.metadata(request, context, status: 503, error: error))
+            if isAPI { throw APIError(.serviceUnavailable, "shutting_down", "the server is shutting down; try again") }
+            throw HTTPError(.serviceUnavailable)
         } catch {
             context.logger.error("request failed", metadata: Self.metadata(request, context, status: 500, error: error))
             if DatabaseFailure.matches(error) { metrics.databaseError("request") }

@@ -1,18 +1,28 @@
 import Crypto
 import Foundation
 
-/// The stateless token in the opt-out form: proves the form came from this server for this code,
-/// recently. `issued-at-seconds.base64url(HMAC-SHA256(secret, "form:v1:code:issued-at"))`.
+/// The stateless token in a form: proves the form came from this server for this code (the
+/// recipient's page) or this session (the dashboard), recently.
+/// `issued-at-seconds.base64url(HMAC-SHA256(key, "form:v1:code:issued-at"))`, where the key is
+/// derived from the secret and the purpose, so a token of one purpose never passes as another's.
 public struct FormToken: Sendable {
+    /// What the forms are for; each purpose signs with its own key.
+    public enum Purpose: String, Sendable {
+        /// The recipient's opt-out form (the key every existing token was signed with).
+        case recipientPage = "stoplink form token"
+        /// Every dashboard form (the CSRF token, bound to the session).
+        case dashboard = "stoplink dashboard form token"
+    }
+
     public static let lifetime: TimeInterval = 4 * 60 * 60
     /// Clocks of several servers may disagree a little.
     static let allowedSkew: TimeInterval = 5 * 60
 
-    /// Derived from the server secret so the form key differs from every other use of it.
+    /// Derived from the server secret and the purpose so the form key differs from every other use of it.
     private let keyBytes: Data
 
-    public init(secret: some DataProtocol) {
-        keyBytes = Data(SHA256.hash(data: Data("stoplink form token".utf8) + Data(secret)))
+    public init(secret: some DataProtocol, purpose: Purpose = .recipientPage) {
+        keyBytes = Data(SHA256.hash(data: Data(purpose.rawValue.utf8) + Data(secret)))
     }
 
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }

@@ -27,3 +27,12 @@ public enum Identifiers {
         webhookSecretPrefix + SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
     }
 }
+
+extension Identifiers {
+    public static let userPrefix = "us_"
+
+    /// `us_` and 16 Crockford base32 characters (80 bits).
+    public static func userID() -> String {
+        userPrefix + ShortCode.generate(length: 16)
+    }
+}

@@ -26,6 +26,9 @@ public struct AppConfig: Sendable {
     public var connections = ConnectionLimits()
     /// After SIGTERM, how long requests in flight may take to finish before the rest is cancelled.
     public var shutdownTimeout: Duration = .seconds(10)
+    /// bcrypt's cost (log2 rounds) for new dashboard password hashes (`--bcrypt-cost`); keep
+    /// the default in production, tests go lower to run faster.
+    public var bcryptCost = PasswordHasher.defaultCost
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = "sqlite:stoplink.sqlite",
@@ -59,6 +62,13 @@ public struct AppConfig: Sendable {
         }
         if !ShortCode.allowedLengths.contains(codeLength) { problems.append("--code-length must be 8–16, not \(codeLength)") }
         if let secret, secret.utf8.count < 16 { problems.append("--secret must be at least 16 characters") }
+        if !PasswordHasher.allowedCosts.contains(bcryptCost) {
+            problems.append("--bcrypt-cost must be \(PasswordHasher.allowedCosts.lowerBound)–\(PasswordHasher.allowedCosts.upperBound), not \(bcryptCost)")
+        }
+        if !PasswordHasher.allowedCosts.contains(bcryptCost) {
+            let costs = PasswordHasher.allowedCosts
+            problems.append("--bcrypt-cost must be \(costs.lowerBound)–\(costs.upperBound), not \(bcryptCost)")
+        }
         if let metricsToken, metricsToken.utf8.count < 16 { problems.append("--metrics-token must be at least 16 characters") }
         if Self.sqlitePath(database) == nil { problems.append("--database must be sqlite:PATH, not '\(database)'") }
         guard serving else { return problems }

@@ -11,6 +11,7 @@ public struct AppDependencies: Sendable {
     public var store: any Store
     public var clock: any WallClock
     public var renderer: PageRenderer
+    public var dashboardRenderer: DashboardRenderer
     public var visits: VisitRecorder
     public var webhooks: WebhookDispatcher
     /// The signing secret: the configured one, or the one kept in the database.
@@ -21,9 +22,11 @@ public struct AppDependencies: Sendable {
     public var limiter: any RateLimiter
 
     public init(
-        store: any Store, clock: any WallClock, renderer: PageRenderer, visits: VisitRecorder, webhooks: WebhookDispatcher,
-        secret: String, metrics: StoplinkMetrics = StoplinkMetrics(), limiter: any RateLimiter = MemoryRateLimiter()
+        store: any Store, clock: any WallClock, renderer: PageRenderer, dashboardRenderer: DashboardRenderer, visits: VisitRecorder,
+        webhooks: WebhookDispatcher, secret: String, metrics: StoplinkMetrics = StoplinkMetrics(),
+        limiter: any RateLimiter = MemoryRateLimiter()
     ) {
+        self.dashboardRenderer = dashboardRenderer
         self.metrics = metrics
         self.limiter = limiter
         self.store = store
@@ -40,6 +43,7 @@ public struct AppDependencies: Sendable {
         config: AppConfig, store: any Store, clock: any WallClock, logger: Logger, metrics: StoplinkMetrics = StoplinkMetrics()
     ) async throws -> AppDependencies {
         let renderer = try await PageRenderer(resourcesDirectory: config.resourcesDirectory)
+        let dashboardRenderer = try await DashboardRenderer(resourcesDirectory: config.resourcesDirectory)
         let secret: String
         if let configured = config.secret {
             secret = configured
@@ -49,7 +53,7 @@ public struct AppDependencies: Sendable {
             }
         }
         return AppDependencies(
-            store: store, clock: clock, renderer: renderer, visits: VisitRecorder(store: store, logger: logger),
+            store: store, clock: clock, renderer: renderer, dashboardRenderer: dashboardRenderer, visits: VisitRecorder(store: store, logger: logger),
             webhooks: WebhookDispatcher(
                 store: store, clock: clock, allowInsecure: config.allowInsecureWebhooks, eventIDs: WebhookEventID(secret: Data(secret.utf8)),
                 logger: logger, metrics: metrics
@@ -125,6 +129,12 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
     InboundController(
         store: dependencies.store, renderer: dependencies.renderer, clock: dependencies.clock, publicURL: config.publicURL,
         abuse: abuse, metrics: metrics
+    ).addRoutes(to: router)
+    let hasher = PasswordHasher(cost: config.bcryptCost)
+    DashboardController(
+        store: dependencies.store, renderer: dependencies.dashboardRenderer, clock: dependencies.clock,
+        sessions: DashboardSessions(lifetime: .standard, secure: config.publicURL.lowercased().hasPrefix("https:")),
+        csrf: FormToken(secret: secret, purpose: .dashboard), hasher: hasher, decoyHash: hasher.decoyHash(), abuse: abuse
     ).addRoutes(to: router)
     landing.addRoutes(to: router)
     // Last, so it wraps only the router's not-found answer: a known path under another method.

@@ -302,6 +302,49 @@ enum SQLiteMigrations {
                 """)
             try refuse(table: "webhook_deliveries", column: "number", unless: "NEW.number IS NOT NULL", in: db)
         }
+        migrator.registerMigration("013-dashboard-users") { db in
+            // Emails are kept normalised (lowercase); NOCASE makes the uniqueness hold even for
+            // a row written outside Stoplink.
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+                    role TEXT NOT NULL CHECK (role IN ('owner', 'marketer')),
+                    password_hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    password_changed_at INTEGER NOT NULL
+                );
+                CREATE INDEX users_by_company ON users (company_id, created_at);
+                -- Only a SHA-256 of each session id is kept, so a copy of the database logs no one in.
+                CREATE TABLE sessions (
+                    id_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL,
+                    last_seen_at INTEGER NOT NULL
+                );
+                CREATE INDEX sessions_by_user ON sessions (user_id);
+                CREATE TABLE login_failures (
+                    id INTEGER PRIMARY KEY,
+                    email TEXT NOT NULL COLLATE NOCASE,
+                    address TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX login_failures_by_email ON login_failures (email, at);
+                CREATE INDEX login_failures_by_address ON login_failures (address, at);
+                -- Who did what on the dashboard; the email is copied so a removed user's rows still say who.
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    user_id TEXT,
+                    user_email TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    detail TEXT NOT NULL DEFAULT '',
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX audit_log_by_company ON audit_log (company_id, id);
+                """)
+        }
         return migrator
     }
 

@@ -69,4 +69,21 @@ extension SQLiteStore {
             )
         }
     }
+
+    public func optOutsBySource(companyID: String, since: Date) async throws -> [String: Int] {
+        try await writer.read { db in
+            var bySource: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT source, COUNT(*) AS n FROM consent_events
+                    WHERE company_id = ? AND action = 'opt_out' AND occurred_at >= ? GROUP BY source
+                    """,
+                arguments: [companyID, Millis.from(since)]
+            ) {
+                bySource[row["source"]] = row["n"]
+            }
+            return bySource
+        }
+    }
 }

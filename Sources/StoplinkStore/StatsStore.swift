@@ -7,6 +7,9 @@ public protocol StatsStore: Sendable {
     /// `reasonTextLimit` free-text reasons with `seq` below `reasonTextsBefore` (newest first),
     /// all read from one snapshot.
     func stats(campaign: Campaign, reasonTextLimit: Int, reasonTextsBefore: Int64?) async throws -> CampaignStats
+    /// A company's opt-outs (ledger rows, not current state) that occurred at or after `since`,
+    /// counted by source; sources without any are absent.
+    func optOutsBySource(companyID: String, since: Date) async throws -> [String: Int]
 }
 
 /// A campaign's results, as `StatsStore.stats` reads them.

@@ -16,6 +16,9 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("code-length"), help: "Length of new short codes, 8–16 (env STOPLINK_CODE_LENGTH; default 10).")
     var codeLength: Int?
 
+    @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost of new dashboard passwords, 4–31 (env STOPLINK_BCRYPT_COST; default 12; lower only in tests).")
+    var bcryptCost: Int?
+
     @Option(help: "Folder holding Templates/ and Public/ (env STOPLINK_RESOURCES; default: found from the working folder).")
     var resources: String?
 
@@ -35,6 +38,10 @@ struct CommonOptions: ParsableArguments {
         if let codeLength { config.codeLength = codeLength } else if let value = environment["STOPLINK_CODE_LENGTH"] {
             guard let length = Int(value) else { throw ValidationError("STOPLINK_CODE_LENGTH must be a number, not '\(value)'") }
             config.codeLength = length
+        }
+        if let bcryptCost { config.bcryptCost = bcryptCost } else if let value = environment["STOPLINK_BCRYPT_COST"] {
+            guard let cost = Int(value) else { throw ValidationError("STOPLINK_BCRYPT_COST must be a number, not '\(value)'") }
+            config.bcryptCost = cost
         }
         config.resourcesDirectory = resources ?? environment["STOPLINK_RESOURCES"] ?? Self.findResources()
         // Every command checks the settings it shares with `serve` the way `serve` does.

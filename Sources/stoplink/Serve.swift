@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var limits: ServeLimitOptions
 
-    @Flag(help: "On an empty database, create a demo company, campaign and link, and print the link.")
+    @Flag(help: "On an empty database, create a demo company, campaign, link, API key and owner login, and print them.")
     var demo = false
 
     @OptionGroup var connections: ServeConnectionOptions
@@ -67,6 +67,8 @@ struct Serve: AsyncParsableCommand {
                 printLine("Stoplink is listening on \(address)")
                 if let prepared {
                     printLine("Demo link: \(prepared.link)")
+                    // Before the key line, which scripts (and the end-to-end tests) wait for last.
+                    printLine("Demo login: \(prepared.loginLine)")
                     printLine("Demo API key: \(prepared.apiKeyLine)")
                 }
             }

@@ -51,6 +51,26 @@ struct FormTokenTests {
         #expect(!valid)
     }
 
+    @Test("a recipient-page token never passes as a dashboard token, nor the other way round")
+    func purposes() {
+        let page = FormToken(secret: Self.secret)
+        let dashboard = FormToken(secret: Self.secret, purpose: .dashboard)
+        let pageToken = page.issue(code: Self.code, at: Self.issuedAt)
+        let dashboardToken = dashboard.issue(code: Self.code, at: Self.issuedAt)
+
+        #expect(!dashboard.isValid(pageToken, code: Self.code, at: Self.issuedAt))
+        #expect(!page.isValid(dashboardToken, code: Self.code, at: Self.issuedAt))
+        #expect(dashboard.isValid(dashboardToken, code: Self.code, at: Self.issuedAt))
+    }
+
+    @Test("the recipient page's tokens are what they were before purposes existed")
+    func recipientKeyUnchanged() {
+        let token = FormToken(secret: Self.secret, purpose: .recipientPage).issue(code: Self.code, at: Self.issuedAt)
+
+        #expect(token == FormToken(secret: Self.secret).issue(code: Self.code, at: Self.issuedAt))
+        #expect(token == "1750000000.9Z7-N3o3c4dTbDoYjd2VL_X88JaRMW85y9-jRyW5XpU")
+    }
+
     @Test("a token is valid for four hours and no longer")
     func expiry() {
         let tokens = FormToken(secret: Self.secret)

@@ -36,4 +36,26 @@ struct StatsStoreContract {
             #expect(stats.perDay.map(\.optOuts) == [2, 1])
         }
     }
+
+    @Test("a company's opt-outs since a moment, by source; opt-ins and other companies not counted", arguments: StoreFactory.all)
+    func optOutsBySource(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, campaign) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Other", defaultCountry: "nl", defaultLanguage: "nl", at: Sample.now)
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1), campaign: campaign, at: Sample.now - 8 * Sample.day))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(2), campaign: campaign, at: Sample.now - Sample.day))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(3), source: .keyword, at: Sample.now))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(4), source: .api, at: Sample.now))
+            _ = try await store.recordOptIn(companyID: company.id, phone: try Sample.phone(4), source: .api, evidence: "asked again", at: Sample.now)
+            _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(5), at: Sample.now))
+
+            let week = try await store.optOutsBySource(companyID: company.id, since: Sample.now - 7 * Sample.day)
+            let today = try await store.optOutsBySource(companyID: company.id, since: Sample.now)
+            let future = try await store.optOutsBySource(companyID: company.id, since: Sample.now + 1)
+
+            #expect(week == ["link": 1, "keyword": 1, "api": 1])
+            #expect(today == ["keyword": 1, "api": 1])
+            #expect(future.isEmpty)
+        }
+    }
 }

@@ -2,6 +2,8 @@ import HTTPTypes
 import Hummingbird
 
 /// The headers every answer carries: no script, no framing, no referrer, no caching, no indexing.
+/// A page with its own stylesheet (the dashboard) sets its own Content-Security-Policy; every
+/// other answer gets the recipient page's.
 /// Errors thrown further in (401 from the key middleware, 404, 413, 422) become their answers
 /// here, so they carry the headers too.
 struct SecurityHeadersMiddleware: RouterMiddleware {
@@ -15,7 +17,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         }
-        response.headers[.contentSecurityPolicy] = contentSecurityPolicy
+        if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = contentSecurityPolicy }
         response.headers[.referrerPolicy] = "no-referrer"
         response.headers[.xRobotsTag] = "noindex"
         response.headers[.xContentTypeOptions] = "nosniff"

@@ -36,8 +36,14 @@ public struct PageRenderer: Sendable {
         self.strings = strings
         self.reasonLabels = reasonLabels
         stylesheet = try String(contentsOf: root.appendingPathComponent("Public/style.css"), encoding: .utf8)
+        contentSecurityPolicy = Self.contentSecurityPolicy(inlineStylesheet: stylesheet)
+    }
+
+    /// No script at all, no framing; the one inline stylesheet allowed by its hash; forms post
+    /// only to this server. The dashboard's pages use it with their own stylesheet.
+    static func contentSecurityPolicy(inlineStylesheet stylesheet: String) -> String {
         let hash = Data(SHA256.hash(data: Data(stylesheet.utf8))).base64EncodedString()
-        contentSecurityPolicy = [
+        return [
             "default-src 'none'", "style-src 'sha256-\(hash)'", "img-src 'self'", "form-action 'self'",
             "base-uri 'none'", "frame-ancestors 'none'",
         ].joined(separator: "; ")

@@ -1,0 +1,34 @@
+import Foundation
+import Mustache
+
+/// Renders the dashboard's pages from `Templates/dashboard/` (its own layout, `layout.mustache`)
+/// with its own stylesheet `Public/dashboard.css` inlined; nothing is shared with the recipient's
+/// pages, which must stay tiny.
+public struct DashboardRenderer: Sendable {
+    static let pages = ["layout", "login", "overview", "campaign", "audit", "message"]
+
+    private let library: MustacheLibrary
+    private let stylesheet: String
+    /// No script at all; the one inline stylesheet by its hash; forms post only here.
+    public let contentSecurityPolicy: String
+
+    public init(resourcesDirectory: String) async throws {
+        let root = URL(fileURLWithPath: resourcesDirectory)
+        library = try await MustacheLibrary(directory: root.appendingPathComponent("Templates/dashboard").path)
+        for name in Self.pages where library.getTemplate(named: name) == nil {
+            throw RendererError.missingTemplate("dashboard/\(name)")
+        }
+        stylesheet = try String(contentsOf: root.appendingPathComponent("Public/dashboard.css"), encoding: .utf8)
+        contentSecurityPolicy = PageRenderer.contentSecurityPolicy(inlineStylesheet: stylesheet)
+    }
+
+    /// Renders `template` inside the layout; `values` fill the page, the stylesheet is added here.
+    public func render(_ template: String, values: [String: Any]) throws -> String {
+        var context = values
+        context["css"] = stylesheet
+        guard let page = library.render(context, withTemplate: template) else {
+            throw RendererError.missingTemplate("dashboard/\(template)")
+        }
+        return page
+    }
+}

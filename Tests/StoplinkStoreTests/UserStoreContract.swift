@@ -1,0 +1,115 @@
+import Foundation
+import StoplinkCore
+import StoplinkStore
+import Testing
+
+@Suite("Store contract: dashboard users")
+struct UserStoreContract {
+    @Test("a user is found by id and by email in any case", arguments: StoreFactory.all)
+    func createAndFind(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+
+            let user = try await store.createUser(
+                companyID: company.id, email: "ann@acme.example", role: .owner, passwordHash: "hash-1", at: Sample.now
+            )
+
+            #expect(user.id.hasPrefix(Identifiers.userPrefix))
+            #expect(try await store.user(id: user.id) == user)
+            #expect(try await store.user(email: "ANN@Acme.Example") == user)
+            #expect(try await store.user(email: "bob@acme.example") == nil)
+            #expect(try await store.users(companyID: company.id) == [user])
+        }
+    }
+
+    @Test("an email is unique across companies, whatever its case", arguments: StoreFactory.all)
+    func uniqueEmail(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (acme, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Other", defaultCountry: "de", defaultLanguage: "de", at: Sample.now)
+            _ = try await store.createUser(companyID: acme.id, email: "ann@acme.example", role: .owner, passwordHash: "h", at: Sample.now)
+
+            await #expect(throws: StoreError.userExists("ann@acme.example")) {
+                try await store.createUser(companyID: other.id, email: "Ann@ACME.example", role: .marketer, passwordHash: "h", at: Sample.now)
+            }
+            #expect(try await store.users(companyID: other.id).isEmpty)
+        }
+    }
+
+    @Test("of many parallel adds of one email exactly one succeeds", arguments: StoreFactory.all)
+    func parallelAdds(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+
+            let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<Sample.writers {
+                    group.addTask {
+                        do {
+                            let email = index.isMultiple(of: 2) ? "ann@acme.example" : "ANN@acme.example"
+                            _ = try await store.createUser(companyID: company.id, email: email, role: .owner, passwordHash: "h", at: Sample.now)
+                            return true
+                        } catch StoreError.userExists {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+
+            #expect(created == 1)
+            #expect(try await store.users(companyID: company.id).count == 1)
+        }
+    }
+
+    @Test("a user for an unknown company is refused", arguments: StoreFactory.all)
+    func unknownCompany(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            await #expect(throws: StoreError.companyNotFound("co_missing")) {
+                try await store.createUser(companyID: "co_missing", email: "a@b.example", role: .owner, passwordHash: "h", at: Sample.now)
+            }
+        }
+    }
+
+    @Test("a company's users come oldest first and only theirs", arguments: StoreFactory.all)
+    func listing(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (acme, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Other", defaultCountry: "de", defaultLanguage: "de", at: Sample.now)
+            let second = try await store.createUser(
+                companyID: acme.id, email: "bob@acme.example", role: .marketer, passwordHash: "h", at: Sample.now.addingTimeInterval(60)
+            )
+            let first = try await store.createUser(companyID: acme.id, email: "ann@acme.example", role: .owner, passwordHash: "h", at: Sample.now)
+            _ = try await store.createUser(companyID: other.id, email: "eve@other.example", role: .owner, passwordHash: "h", at: Sample.now)
+
+            let users = try await store.users(companyID: acme.id)
+
+            #expect(users == [first, second])
+        }
+    }
+
+    @Test("removing and resetting touch only the named company's user", arguments: StoreFactory.all)
+    func removeAndReset(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (acme, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Other", defaultCountry: "de", defaultLanguage: "de", at: Sample.now)
+            let ann = try await store.createUser(companyID: acme.id, email: "ann@acme.example", role: .owner, passwordHash: "old", at: Sample.now)
+            let later = Sample.now.addingTimeInterval(90)
+
+            let resetByOther = try await store.setPasswordHash(companyID: other.id, email: ann.email, passwordHash: "evil", at: later)
+            let removedByOther = try await store.removeUser(companyID: other.id, email: ann.email)
+            let reset = try await store.setPasswordHash(companyID: acme.id, email: "ANN@acme.example", passwordHash: "new", at: later)
+
+            #expect(resetByOther == nil)
+            #expect(removedByOther == nil)
+            #expect(reset?.passwordHash == "new")
+            #expect(reset?.passwordChangedAt == later)
+            #expect(try await store.user(id: ann.id)?.passwordHash == "new")
+
+            let removed = try await store.removeUser(companyID: acme.id, email: "Ann@Acme.Example")
+
+            #expect(removed?.id == ann.id)
+            #expect(try await store.user(email: ann.email) == nil)
+            #expect(try await store.removeUser(companyID: acme.id, email: ann.email) == nil)
+        }
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import StoplinkCore
 import StoplinkStore
 
@@ -72,13 +73,20 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(config: config, dependencies: dependencies)
+    var services: [any Service] = [
+        dependencies.visits, dependencies.webhooks,
+        RetentionPurger(store: dependencies.store, clock: dependencies.clock, logger: logger),
+    ]
+    if let smtp = config.smtp, let from = config.smtpFrom {
+        services.append(EmailSender(
+            store: dependencies.store, clock: dependencies.clock, client: SMTPClient(settings: smtp), from: from,
+            digestHour: config.emailDigestHour, logger: logger
+        ))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoplink"),
-        services: [
-            dependencies.visits, dependencies.webhooks,
-            RetentionPurger(store: dependencies.store, clock: dependencies.clock, logger: logger),
-        ],
+        services: services,
         onServerRunning: onServerRunning,
         logger: logger
     )

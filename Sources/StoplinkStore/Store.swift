@@ -11,7 +11,7 @@ import StoplinkCore
 ///   numbers, was this message id seen, is there a setting) hold at the moment it writes, even
 ///   with other writers in other processes at the same time.
 public protocol Store: CompanyStore, LinkStore, ConsentStore, LockoutStore, ImportStore, StatsStore, VisitStore,
-    IdempotencyStore, SettingStore, KeyStore, FeedStore, WebhookStore, InboundStore, RetentionStore {
+    IdempotencyStore, SettingStore, KeyStore, FeedStore, WebhookStore, InboundStore, RetentionStore, EmailStore {
     /// Whether the database answers (for `/readyz`).
     func ping() async throws
 

@@ -13,6 +13,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case backupExists(String)
     /// A fresh copy failed SQLite's integrity check.
     case backupDamaged(String)
+    /// An email recipient that cannot be stored (a bad address, or neither forward nor digest).
+    case invalidEmailRecipient(String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "the database schema is newer than this stoplink knows (migrations \(unknown.joined(separator: ", "))): "
                 + "run the newer stoplink that migrated it, or restore a backup"
         case .backupExists(let path): "\(path) already exists: choose a new file for the backup"
+        case .invalidEmailRecipient(let problem): problem
         case .backupDamaged(let verdict): "the copy failed its integrity check (\(verdict)); the database was left as it is"
         }
     }

@@ -125,7 +125,7 @@ public struct SMTPClient: Sendable {
         } catch let problem as SMTPReply.Reader.Problem {
             throw .network("the server's reply is not SMTP: \(problem)")
         } catch is ReplyTimeout.Expired {
-            throw .network("the server did not answer within \(replyTimeout.nanoseconds / 1_000_000_000) s")
+            throw .network("the server did not answer within \(replyTimeout.nanoseconds / 1_000_000) ms")
         } catch {
             throw .network("the connection failed: \(String(describing: error).prefix(200))")
         }

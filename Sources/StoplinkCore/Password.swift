@@ -50,15 +50,3 @@ public struct PasswordHasher: Sendable {
         hash(Password.generate())
     }
 }
-
-/// A login's email address, compared without regard to case.
-public enum EmailAddress {
-    /// The address trimmed and lowercased, or nil when it is not `local@domain` without spaces.
-    public static func normalize(_ text: String) -> String? {
-        let email = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              email.count <= 254, !email.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
-        return email
-    }
-}

@@ -29,6 +29,12 @@ public struct AppConfig: Sendable {
     /// bcrypt's cost (log2 rounds) for new dashboard password hashes (`--bcrypt-cost`); keep
     /// the default in production, tests go lower to run faster.
     public var bcryptCost = PasswordHasher.defaultCost
+    /// `--smtp-url`: where email goes (`SMTPSettings`); nil: emails stay queued, unsent.
+    public var smtpURL: String?
+    /// `--smtp-from`: the sender address of every email.
+    public var smtpFrom: String?
+    /// `--email-digest-hour`: from this hour (UTC) on, each day's digest is queued.
+    public var emailDigestHour = 7
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = "sqlite:stoplink.sqlite",
@@ -70,6 +76,19 @@ public struct AppConfig: Sendable {
             problems.append("--bcrypt-cost must be \(costs.lowerBound)–\(costs.upperBound), not \(bcryptCost)")
         }
         if let metricsToken, metricsToken.utf8.count < 16 { problems.append("--metrics-token must be at least 16 characters") }
+        if let smtpURL {
+            do {
+                _ = try SMTPSettings.parse(smtpURL)
+            } catch {
+                problems.append(error.description)
+            }
+            if let smtpFrom {
+                if !EmailAddress.isValid(smtpFrom) { problems.append("--smtp-from must be a plain address such as stoplink@example.com") }
+            } else {
+                problems.append("--smtp-url needs --smtp-from (or STOPLINK_SMTP_FROM), the sender address")
+            }
+        }
+        if !(0...23).contains(emailDigestHour) { problems.append("--email-digest-hour must be 0–23, not \(emailDigestHour)") }
         if Self.sqlitePath(database) == nil { problems.append("--database must be sqlite:PATH, not '\(database)'") }
         guard serving else { return problems }
         var isDirectory: ObjCBool = false
@@ -93,6 +112,9 @@ public struct AppConfig: Sendable {
         }
         return path.isEmpty ? nil : path
     }
+
+    /// The SMTP server, when `--smtp-url` is set and valid.
+    public var smtp: SMTPSettings? { smtpURL.flatMap { try? SMTPSettings.parse($0) } }
 
     /// The short link of a code.
     public func url(of code: String) -> String { "\(publicURL)/\(code)" }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import StoplinkCore
 import StoplinkStore
 
@@ -83,6 +84,16 @@ public func buildApplication(
             metadata: ["max_connections": "\(maximumConnections)", "configured": "\(config.connections.maximumConnections)"]
         )
     }
+    var services: [any Service] = [
+        dependencies.visits, dependencies.webhooks,
+        RetentionPurger(store: dependencies.store, clock: dependencies.clock, logger: logger),
+    ]
+    if let smtp = config.smtp, let from = config.smtpFrom {
+        services.append(EmailSender(
+            store: dependencies.store, clock: dependencies.clock, client: SMTPClient(settings: smtp), from: from,
+            digestHour: config.emailDigestHour, logger: logger
+        ))
+    }
     return Application(
         router: router,
         server: .guardedHTTP1(limits: config.connections),
@@ -90,10 +101,7 @@ public func buildApplication(
             address: .hostname(config.host, port: config.port), serverName: "Stoplink",
             availableConnectionsDelegate: ConnectionCap(maximum: maximumConnections, logger: logger)
         ),
-        services: [
-            dependencies.visits, dependencies.webhooks,
-            RetentionPurger(store: dependencies.store, clock: dependencies.clock, logger: logger),
-        ],
+        services: services,
         onServerRunning: onServerRunning,
         logger: logger
     )

@@ -345,6 +345,45 @@ enum SQLiteMigrations {
                 CREATE INDEX audit_log_by_company ON audit_log (company_id, id);
                 """)
         }
+        migrator.registerMigration("014-email") { db in
+            // The company's people who get email, and the emails queued to them. Forward emails
+            // point at their opt-out's ledger row and are written in its transaction; a digest
+            // keeps its text, and `digest_day` lets each recipient have one per day.
+            try db.execute(sql: """
+                CREATE TABLE email_recipients (
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    address TEXT NOT NULL COLLATE NOCASE,
+                    forward INTEGER NOT NULL CHECK (forward IN (0, 1)),
+                    digest INTEGER NOT NULL CHECK (digest IN (0, 1)),
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (company_id, address),
+                    CHECK (forward = 1 OR digest = 1)
+                );
+                CREATE TABLE emails (
+                    id INTEGER PRIMARY KEY,
+                    company_id TEXT NOT NULL REFERENCES companies(id),
+                    address TEXT NOT NULL COLLATE NOCASE,
+                    kind TEXT NOT NULL CHECK (kind IN ('forward', 'digest')),
+                    seq INTEGER REFERENCES consent_events(seq),
+                    digest_day TEXT,
+                    subject TEXT,
+                    body TEXT,
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    next_attempt_at INTEGER,
+                    claimed_until INTEGER,
+                    last_error TEXT,
+                    created_at INTEGER NOT NULL,
+                    completed_at INTEGER,
+                    CHECK ((kind = 'forward' AND seq IS NOT NULL) OR (kind = 'digest' AND subject IS NOT NULL AND body IS NOT NULL))
+                );
+                CREATE INDEX emails_due ON emails (next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX emails_by_company ON emails (company_id, id);
+                CREATE INDEX emails_failed ON emails (company_id, completed_at) WHERE status = 'failed';
+                CREATE UNIQUE INDEX emails_one_digest_a_day ON emails (company_id, address, digest_day)
+                    WHERE digest_day IS NOT NULL;
+                """)
+        }
         return migrator
     }
 

@@ -13,7 +13,7 @@ extension SQLiteStore {
     /// the unique index on `(company_id, company_seq)` would refuse a second one anyway.
     static let nextCompanySeq = "(SELECT COALESCE(MAX(company_seq), 0) + 1 FROM consent_events WHERE company_id = ?)"
 
-    /// The opt-out's ledger row, deliveries and suppression, inside the caller's transaction.
+    /// The opt-out's ledger row, deliveries, forward emails and suppression, inside the caller's transaction.
     static func recordOptOut(_ db: Database, _ request: OptOutRequest) throws -> OptOutOutcome {
         do {
             let current = try Self.suppression(db, companyID: request.companyID, phone: request.phone)
@@ -32,6 +32,7 @@ extension SQLiteStore {
             )
             let seq = db.lastInsertedRowID
             try Self.enqueueDeliveries(db, companyID: request.companyID, seq: seq, action: .optOut, at: request.occurredAt)
+            try Self.enqueueForwardEmails(db, companyID: request.companyID, seq: seq, at: request.occurredAt)
             try db.execute(
                 sql: """
                     INSERT INTO suppressions (company_id, phone, scope, since, source, campaign_id, last_seq)

@@ -15,6 +15,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case backupDamaged(String)
     /// A user with this email already exists (emails are unique across companies).
     case userExists(String)
+    /// An email recipient that cannot be stored (a bad address, or neither forward nor digest).
+    case invalidEmailRecipient(String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "run the newer stoplink that migrated it, or restore a backup"
         case .backupExists(let path): "\(path) already exists: choose a new file for the backup"
         case .userExists(let email): "a user with email \(email) already exists"
+        case .invalidEmailRecipient(let problem): problem
         case .backupDamaged(let verdict): "the copy failed its integrity check (\(verdict)); the database was left as it is"
         }
     }

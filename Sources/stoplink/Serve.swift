@@ -34,6 +34,15 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var limits: ServeLimitOptions
 
+    @Option(help: "Send email through smtp://user:pass@host:port (STARTTLS when offered; ?starttls=require) or smtps://... (env STOPLINK_SMTP_URL).")
+    var smtpURL: String?
+
+    @Option(help: "The sender address of Stoplink's emails (env STOPLINK_SMTP_FROM).")
+    var smtpFrom: String?
+
+    @Option(help: "The hour (0-23, UTC) from which each day's email digest is sent (env STOPLINK_EMAIL_DIGEST_HOUR; default 7).")
+    var emailDigestHour: Int?
+
     @Flag(help: "On an empty database, create a demo company, campaign, link, API key and owner login, and print them.")
     var demo = false
 
@@ -49,6 +58,9 @@ struct Serve: AsyncParsableCommand {
         var config = try options.config(host: host, port: port, validate: false)
         let environment = ProcessInfo.processInfo.environment
         config.allowInsecureWebhooks = allowInsecureWebhooks || environment["STOPLINK_ALLOW_INSECURE_WEBHOOKS"] == "1"
+        config.smtpURL = smtpURL ?? environment["STOPLINK_SMTP_URL"]
+        config.smtpFrom = smtpFrom ?? environment["STOPLINK_SMTP_FROM"]
+        if let hour = emailDigestHour ?? environment["STOPLINK_EMAIL_DIGEST_HOUR"].map({ Int($0) ?? -1 }) { config.emailDigestHour = hour }
         // Every bad setting at once, before the database is touched.
         let problems = limits.apply(to: &config) + connections.apply(to: &config) + config.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
@@ -62,9 +74,11 @@ struct Serve: AsyncParsableCommand {
             let prepared = demo ? try await Demo.prepare(store: dependencies.store, config: config, clock: dependencies.clock) : nil
             if demo && prepared == nil { printError("--demo: the database already holds other companies; no demo was created") }
             let address = "http://\(config.host):\(config.port)"
+            let smtpLine = config.smtp.map { "Email goes through \($0.redacted)" }
             let app = buildApplication(config: config, dependencies: dependencies, logger: logger) { _ in
                 // Written unbuffered, so a script reading the output sees the lines once the server is up.
                 printLine("Stoplink is listening on \(address)")
+                if let smtpLine { printLine(smtpLine) }
                 if let prepared {
                     printLine("Demo link: \(prepared.link)")
                     // Before the key line, which scripts (and the end-to-end tests) wait for last.

@@ -78,16 +78,7 @@ public final class WebhookDispatcher: Service, Sendable {
     }
 
     public func run() async throws {
-        guard let pollInterval else {
-            try? await gracefulShutdown()
-            return
-        }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let sent = await runOnce()
-            if sent == 0 {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
-            }
-        }
+        await pollUntilShutdown(every: pollInterval) { await runOnce() }
     }
 
     /// Sends what is due now; answers how many attempts were made. Tests call it with a manual clock.

@@ -43,6 +43,10 @@ struct DashboardController: Sendable {
         signedIn.post("logout", use: logout)
         signedIn.get("campaigns/{ref}", use: campaign)
         signedIn.get("settings/audit", use: audit)
+        addCampaignRoutes(to: signedIn)
+        addNumberRoutes(to: signedIn)
+        addCompanySettingsRoutes(to: signedIn)
+        addIntegrationSettingsRoutes(to: signedIn)
     }
 
     // MARK: Login and logout
@@ -160,7 +164,7 @@ struct DashboardController: Sendable {
         guard context.visitor.user.role == .owner else { return try notFound(context.visitor) }
         let entries = try await store.auditLog(companyID: context.visitor.company.id, limit: Self.auditEntries)
         let formatter = ISO8601DateFormatter()
-        return try page("audit", context.visitor, nav: "audit", values: [
+        return try page("audit", context.visitor, nav: "settings", values: [
             "entries": entries.map { entry in
                 ["at": formatter.string(from: entry.at), "email": entry.userEmail, "action": entry.action, "detail": entry.detail]
             },
@@ -175,7 +179,7 @@ struct DashboardController: Sendable {
     // MARK: Helpers
 
     /// A page inside the layout with the visitor's menu and the CSRF token of their session.
-    private func page(_ template: String, _ visitor: DashboardVisitor, nav: String?, values: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
+    func page(_ template: String, _ visitor: DashboardVisitor, nav: String?, values: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
         var values = values
         values["user"] = true
         values["company_name"] = visitor.company.name
@@ -187,16 +191,16 @@ struct DashboardController: Sendable {
         return html(status, try renderer.render(template, values: values))
     }
 
-    private func notFound(_ visitor: DashboardVisitor?) throws -> Response {
+    func notFound(_ visitor: DashboardVisitor?) throws -> Response {
         try message(visitor, status: .notFound, heading: "Page not found", text: "There is no such page on your dashboard.")
     }
 
-    private func forbidden(_ visitor: DashboardVisitor? = nil) throws -> Response {
+    func forbidden(_ visitor: DashboardVisitor? = nil) throws -> Response {
         try message(visitor, status: .forbidden, heading: "The form has expired",
                     text: "The form was too old or did not come from this dashboard. Nothing was changed; please try again.")
     }
 
-    private func message(_ visitor: DashboardVisitor?, status: HTTPResponse.Status, heading: String, text: String) throws -> Response {
+    func message(_ visitor: DashboardVisitor?, status: HTTPResponse.Status, heading: String, text: String) throws -> Response {
         let values: [String: Any] = [
             "heading": heading, "text": text,
             "back_href": visitor == nil ? "/dashboard/login" : "/dashboard", "back_label": visitor == nil ? "Log in" : "Overview",
@@ -227,13 +231,20 @@ struct DashboardController: Sendable {
     }
 
     /// Whether the posted form carries a CSRF token of this session.
-    private func hasValidToken(_ request: Request, _ context: DashboardContext) async throws -> Bool {
-        guard let fields = try await form(request), let token = fields["csrf"] else { return false }
-        return csrf.isValid(token, code: Self.sessionBinding(context.visitor.sessionHash), at: clock.now())
+    func hasValidToken(_ request: Request, _ context: DashboardContext) async throws -> Bool {
+        try await verifiedForm(request, context) != nil
+    }
+
+    /// The posted fields when the form carries a CSRF token of this session; nil when the token
+    /// is missing, forged or old, or the body is too long or not a form (answer with `forbidden`).
+    func verifiedForm(_ request: Request, _ context: DashboardContext) async throws -> [String: String]? {
+        guard let fields = try await form(request), let token = fields["csrf"],
+              csrf.isValid(token, code: Self.sessionBinding(context.visitor.sessionHash), at: clock.now()) else { return nil }
+        return fields
     }
 
     /// The posted fields, or nil when the body is too long or not a readable form.
-    private func form(_ request: Request) async throws -> [String: String]? {
+    func form(_ request: Request) async throws -> [String: String]? {
         guard let body = try? await request.collectBody(upTo: Self.maximumFormBytes, limit: "forms are limited to 16 KB") else {
             return nil
         }
@@ -269,7 +280,7 @@ struct DashboardController: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    private func html(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    func html(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(
             status: status,
             headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: renderer.contentSecurityPolicy],

@@ -1,0 +1,5 @@
+import Hummingbird
+
+extension DashboardController {
+    func addCampaignRoutes(to group: RouterGroup<DashboardContext>) {}
+}

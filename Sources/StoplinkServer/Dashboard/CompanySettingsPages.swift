@@ -1,0 +1,5 @@
+import Hummingbird
+
+extension DashboardController {
+    func addCompanySettingsRoutes(to group: RouterGroup<DashboardContext>) {}
+}

@@ -1,0 +1,5 @@
+import Hummingbird
+
+extension DashboardController {
+    func addIntegrationSettingsRoutes(to group: RouterGroup<DashboardContext>) {}
+}

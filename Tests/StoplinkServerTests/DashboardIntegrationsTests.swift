@@ -424,7 +424,7 @@ struct DashboardIntegrationsTests {
         #expect(fixture.logs.lines.allSatisfy { !$0.message.contains("whsec_") && !$0.metadata.values.contains { $0.contains("whsec_") } })
     }
 
-    @Test("a test event to an endpoint that does not answer is logged as failed with the reason")
+    @Test("a test event to an endpoint that does not answer is logged as failed with the reason, sent here or through the API")
     func unreachable() async throws {
         let fixture = try await Fixture.dashboard()
         try await fixture.user(Self.owner)
@@ -438,15 +438,20 @@ struct DashboardIntegrationsTests {
         try await fixture.application().test(.router) { client in
             let ann = try await Self.ownerSignedIn(client)
             let tested = try await Self.submit(ann, "\(path)/test", [])
+            let key = try await fixture.store.createKey(companyID: fixture.company.id, name: "", at: fixture.clock.now()).key
+            let throughAPI = try await client.execute(
+                uri: "/api/v1/webhooks/\(endpoint.id)/test", method: .post, headers: [.authorization: "Bearer \(key)"]
+            )
             let page = text(try await ann.get(path))
 
             #expect(tested.status == .seeOther)
-            #expect(page.contains("<tr class=\"failed\"><th scope=\"row\">Test event"))
+            #expect(throughAPI.status == .ok)
+            #expect(page.components(separatedBy: "<tr class=\"failed\"><th scope=\"row\">Test event").count == 3)
             #expect(page.contains("could not reach the endpoint"))
         }
         let tests = try await fixture.store.testDeliveries(endpointID: endpoint.id, limit: 10)
-        #expect(tests.count == 1)
-        #expect(tests.first?.succeeded == false)
+        #expect(tests.count == 2)
+        #expect(tests.allSatisfy { !$0.succeeded && $0.statusCode == nil })
     }
 
     @Test("the delivery log shows a failing delivery's error and next try; retry sends it again; pause, resume, rotate and remove")

@@ -108,12 +108,12 @@ struct DashboardIntegrationsTests {
         return try await browser.post(path, fields: [("csrf", token)] + fields)
     }
 
-    /// The value of the read-only field that shows a secret once.
+    /// The text of the read-only field that shows a secret once.
     static func shownSecret(_ response: TestResponse) -> String? {
         let html = text(response)
-        guard let start = html.range(of: "class=\"secret\" type=\"text\" readonly value=\"") else { return nil }
+        guard let start = html.range(of: "<textarea id=\"secret\" class=\"secret\" readonly rows=\"2\" spellcheck=\"false\">") else { return nil }
         let rest = html[start.upperBound...]
-        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+        return rest.range(of: "</textarea>").map { String(rest[..<$0.lowerBound]) }
     }
 
     static func ownerSignedIn(_ client: any TestClientProtocol) async throws -> DashboardBrowser {

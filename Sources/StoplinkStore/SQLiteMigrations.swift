@@ -384,6 +384,22 @@ enum SQLiteMigrations {
                     WHERE digest_day IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("015-webhook-test-deliveries") { db in
+            // Test events (`webhook.test`) have no ledger row, so they are logged apart from the
+            // deliveries of consent events; each endpoint keeps only its latest few.
+            try db.execute(sql: """
+                CREATE TABLE webhook_test_deliveries (
+                    id INTEGER PRIMARY KEY,
+                    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    message_id TEXT NOT NULL,
+                    succeeded INTEGER NOT NULL CHECK (succeeded IN (0, 1)),
+                    status_code INTEGER,
+                    error TEXT,
+                    sent_at INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_test_deliveries_by_endpoint ON webhook_test_deliveries (endpoint_id, id);
+                """)
+        }
         return migrator
     }
 

@@ -59,7 +59,12 @@ extension SQLiteStore {
 
     public func deleteEndpoint(id: String, companyID: String) async throws -> Bool {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM webhook_deliveries WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE id = ? AND company_id = ?)", arguments: [id, companyID])
+            for table in ["webhook_deliveries", "webhook_test_deliveries"] {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE id = ? AND company_id = ?)",
+                    arguments: [id, companyID]
+                )
+            }
             try db.execute(sql: "DELETE FROM webhook_endpoints WHERE id = ? AND company_id = ?", arguments: [id, companyID])
             return db.changesCount == 1
         }
@@ -136,6 +141,39 @@ extension SQLiteStore {
             return try Row.fetchOne(
                 db, sql: "\(Self.deliveryColumns) WHERE d.number = ? AND d.endpoint_id = ?", arguments: [number, endpointID]
             ).map(Self.delivery)
+        }
+    }
+
+    public func recordTestDelivery(_ test: WebhookTestDelivery) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO webhook_test_deliveries (endpoint_id, message_id, succeeded, status_code, error, sent_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [test.endpointID, test.messageID, test.succeeded, test.statusCode, test.error, Millis.from(test.sentAt)]
+            )
+            try db.execute(
+                sql: """
+                    DELETE FROM webhook_test_deliveries WHERE endpoint_id = ? AND id NOT IN (
+                        SELECT id FROM webhook_test_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?)
+                    """,
+                arguments: [test.endpointID, test.endpointID, WebhookTestDelivery.kept]
+            )
+        }
+    }
+
+    public func testDeliveries(endpointID: String, limit: Int) async throws -> [WebhookTestDelivery] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM webhook_test_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?",
+                arguments: [endpointID, limit]
+            ).map { row in
+                WebhookTestDelivery(
+                    endpointID: row["endpoint_id"], messageID: row["message_id"], succeeded: row["succeeded"],
+                    statusCode: row["status_code"], error: row["error"], sentAt: Millis.date(row["sent_at"])
+                )
+            }
         }
     }
 

@@ -15,7 +15,7 @@ public protocol WebhookStore: Sendable {
     func createEndpoint(companyID: String, url: String, description: String, eventTypes: [String], at: Date) async throws -> WebhookEndpoint
     func endpoints(companyID: String) async throws -> [WebhookEndpoint]
     func endpoint(id: String, companyID: String) async throws -> WebhookEndpoint?
-    /// Deletes an endpoint and its deliveries; false when the company has no such endpoint.
+    /// Deletes an endpoint, its deliveries and its test deliveries; false when the company has no such endpoint.
     func deleteEndpoint(id: String, companyID: String) async throws -> Bool
     func rotateSecret(id: String, companyID: String, keepPreviousUntil: Date) async throws -> WebhookEndpoint?
     func setEndpointEnabled(id: String, companyID: String, enabled: Bool, reason: String?) async throws -> WebhookEndpoint?
@@ -24,6 +24,11 @@ public protocol WebhookStore: Sendable {
     /// Sends the endpoint's delivery `number` again from the first attempt (also one that failed
     /// or is claimed). Each endpoint numbers its deliveries 1, 2, 3, ... (`WebhookDelivery.number`).
     func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery?
+    /// Logs a test event sent to an endpoint; only the endpoint's latest
+    /// `WebhookTestDelivery.kept` are kept.
+    func recordTestDelivery(_ test: WebhookTestDelivery) async throws
+    /// An endpoint's test events, newest first.
+    func testDeliveries(endpointID: String, limit: Int) async throws -> [WebhookTestDelivery]
     /// Claims, in one transaction, up to `endpoints` enabled endpoints whose oldest pending
     /// delivery is due at `at` and not leased, each with up to `perEndpoint` of its oldest
     /// pending deliveries and their events, leased until `at + lease`. No two callers get the

@@ -196,4 +196,35 @@ struct WebhookStoreContract {
             #expect(afterOne == DeliveryBacklog(count: 1, oldest: Sample.now + 60))
         }
     }
+
+    @Test("test events are logged newest first, only the latest are kept, and they go with their endpoint", arguments: StoreFactory.all)
+    func testDeliveries(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            let other = try await store.createEndpoint(companyID: company.id, url: "https://b.example", description: "", eventTypes: [], at: Sample.now)
+            let sent = (0..<(WebhookTestDelivery.kept + 3)).map { index in
+                WebhookTestDelivery(
+                    endpointID: endpoint.id, messageID: "msg_test_\(index)", succeeded: index.isMultiple(of: 2),
+                    statusCode: index.isMultiple(of: 2) ? 200 : nil, error: index.isMultiple(of: 2) ? nil : "could not reach the endpoint",
+                    sentAt: Sample.now + Double(index)
+                )
+            }
+            for test in sent { try await store.recordTestDelivery(test) }
+            let othersTest = WebhookTestDelivery(endpointID: other.id, messageID: "msg_test_other", succeeded: true, statusCode: 204, error: nil, sentAt: Sample.now)
+            try await store.recordTestDelivery(othersTest)
+
+            let logged = try await store.testDeliveries(endpointID: endpoint.id, limit: 100)
+
+            #expect(logged == Array(sent.reversed().prefix(WebhookTestDelivery.kept)))
+            #expect(try await store.testDeliveries(endpointID: endpoint.id, limit: 2) == Array(sent.reversed().prefix(2)))
+            #expect(try await store.testDeliveries(endpointID: other.id, limit: 100) == [othersTest])
+            #expect(try await store.deliveries(endpointID: endpoint.id, limit: 100).isEmpty)
+
+            #expect(try await store.deleteEndpoint(id: endpoint.id, companyID: company.id))
+
+            #expect(try await store.testDeliveries(endpointID: endpoint.id, limit: 100).isEmpty)
+            #expect(try await store.testDeliveries(endpointID: other.id, limit: 100) == [othersTest])
+        }
+    }
 }

@@ -29,6 +29,8 @@ struct DashboardController: Sendable {
     /// Checked when a login names an unknown email, so the answer takes as long as for a known one.
     let decoyHash: String
     let abuse: AbuseLimits
+    /// Sends the settings pages' test events and checks their endpoints' URLs.
+    let webhooks: WebhookDispatcher
 
     func addRoutes(to router: Router<AppRequestContext>) {
         let open = router.group("dashboard")

@@ -5,7 +5,10 @@ import Mustache
 /// with its own stylesheet `Public/dashboard.css` inlined; nothing is shared with the recipient's
 /// pages, which must stay tiny.
 public struct DashboardRenderer: Sendable {
-    static let pages = ["layout", "login", "overview", "campaign", "audit", "message"]
+    static let pages = [
+        "layout", "login", "overview", "campaign", "audit", "message",
+        "settings_numbers", "settings_webhooks", "settings_webhook", "settings_keys", "settings_users", "settings_email", "shown_once",
+    ]
 
     private let library: MustacheLibrary
     private let stylesheet: String

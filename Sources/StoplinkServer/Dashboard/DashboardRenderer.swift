@@ -5,7 +5,7 @@ import Mustache
 /// with its own stylesheet `Public/dashboard.css` inlined; nothing is shared with the recipient's
 /// pages, which must stay tiny.
 public struct DashboardRenderer: Sendable {
-    static let pages = ["layout", "login", "overview", "campaign", "audit", "message"]
+    static let pages = ["layout", "login", "overview", "campaign", "audit", "message", "numbers", "number", "list", "import", "review"]
 
     private let library: MustacheLibrary
     private let stylesheet: String

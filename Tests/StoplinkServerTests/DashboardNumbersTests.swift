@@ -122,8 +122,8 @@ struct DashboardNumbersTests {
 
             let page = text(try await browser.get("/dashboard/numbers/+31612345678"))
 
-            #expect(page.contains("<dt>Marketing messages</dt><dd class=\"stopped\">Stopped</dd>"))
-            #expect(page.contains("<dt>Every message, also codes and order notices</dt><dd class=\"stopped\">Stopped</dd>"))
+            #expect(page.contains("<span class=\"figure stopped\">Stopped</span> <span class=\"label\">Marketing messages</span>"))
+            #expect(page.contains("<span class=\"figure stopped\">Stopped</span> <span class=\"label\">Every message, also codes and order notices</span>"))
             #expect(page.contains("Every change to this number, newest first (3)"))
             for cell in ["Link page", "spring-sale", "too_many", "every &lt;b&gt;day&lt;/b&gt;", "signed the form again", "STOPALL now", "STOP reply", "API"] {
                 #expect(page.contains("<td>\(cell)</td>"), "the history lacks \(cell)")
@@ -500,12 +500,16 @@ struct DashboardNumbersTests {
 
     /// Queues an unclear reply received `ago` seconds before now, with the usual deadline.
     @discardableResult
-    static func queue(_ fixture: Fixture, company: String? = nil, from: String, text: String, id: String, ago: TimeInterval = 0) async throws -> Int64 {
+    static func queue(
+        _ fixture: Fixture, company: String? = nil, from: String, text: String, id: String, ago: TimeInterval = 0, deadline: Date? = nil
+    ) async throws -> Int64 {
         let received = fixture.clock.now().addingTimeInterval(-ago)
         let record = try await fixture.store.processInbound(
             InboundMessage(companyID: company ?? fixture.company.id, gateway: .twilio, messageID: id, from: Self.phone(from), to: "+3197010000000",
                            text: text, receivedAt: received),
-            decision: InboundDecision(action: .review, reply: nil, reviewDeadline: BusinessDays.add(InboundDecision.reviewBusinessDays, to: received))
+            decision: InboundDecision(
+                action: .review, reply: nil, reviewDeadline: deadline ?? BusinessDays.add(InboundDecision.reviewBusinessDays, to: received)
+            )
         )
         return record.id
     }
@@ -513,13 +517,15 @@ struct DashboardNumbersTests {
     @Test("the queue shows overdue replies first, then by deadline, each with its deadline")
     func reviewOrder() async throws {
         try await Self.signedIn(role: .marketer) { fixture, browser, _ in
-            try await Self.queue(fixture, from: "+31611111111", text: "recent one", id: "SM1", ago: 86_400)
-            try await Self.queue(fixture, from: "+31622222222", text: "very old one", id: "SM2", ago: 30 * 86_400)
-            try await Self.queue(fixture, from: "+31633333333", text: "older one", id: "SM3", ago: 5 * 86_400)
+            // Received in another order than their deadlines fall (a deadline is kept as it was set).
+            let now = fixture.clock.now()
+            try await Self.queue(fixture, from: "+31611111111", text: "due in ten days", id: "SM1", ago: 2 * 86_400, deadline: now + 10 * 86_400)
+            try await Self.queue(fixture, from: "+31622222222", text: "overdue by an hour", id: "SM2", ago: 86_400, deadline: now - 3_600)
+            try await Self.queue(fixture, from: "+31633333333", text: "due in five days", id: "SM3", ago: 3 * 86_400, deadline: now + 5 * 86_400)
 
             let page = text(try await browser.get("/dashboard/review"))
 
-            let order = ["very old one", "older one", "recent one"].compactMap { page.range(of: $0)?.lowerBound }
+            let order = ["overdue by an hour", "due in five days", "due in ten days"].compactMap { page.range(of: $0)?.lowerBound }
             #expect(order.count == 3 && order == order.sorted())
             #expect(page.contains("3 waiting, 1 overdue."))
             #expect(page.matches(of: #/<strong class="badge">Overdue</strong>/#).count == 1)

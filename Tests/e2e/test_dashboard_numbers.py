@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import run
 from test_browser import ARTIFACTS
-from test_dashboard import assert_no_sideways_scroll, demo_login, serious_violations, sized_browser  # noqa: F401
+from test_dashboard import assert_no_sideways_scroll, csrf, demo_login, serious_violations, sized_browser  # noqa: F401
 from test_inbound import twilio_signature
 
 SMS_NUMBER = "+3197010000000"
@@ -125,3 +125,32 @@ def test_a_number_its_list_and_the_review_queue(sized_browser, demo_server, data
     assert {row["phone"] for row in rows} >= {REPLIER, "+31611111111", "+31622222222"}
     assert "+31612345678" not in {row["phone"] for row in rows}
     assert anonymous.status_code == 303
+
+
+def test_an_oversized_upload_is_answered_413_on_a_real_socket(demo_server):
+    """The server answers before the client has sent everything: declared too long, or sent in chunks
+    without a length, the client still gets the 413 page, and nothing is imported."""
+    email, password = demo_login(demo_server)
+    session = requests.Session()
+    token = csrf(session.get(f"{demo_server.base}/dashboard/login", timeout=10).text)
+    session.post(f"{demo_server.base}/dashboard/login", data={"csrf": token, "email": email, "password": password}, timeout=30)
+    token = csrf(session.get(f"{demo_server.base}/dashboard/list", timeout=10).text)
+    big = b"+31698765432\n" * 200_000
+
+    declared = session.post(f"{demo_server.base}/dashboard/list/import", data={"csrf": token},
+                            files={"file": ("big.csv", big, "text/csv")}, timeout=30)
+
+    def chunks():
+        yield (b'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + token.encode()
+               + b'\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n')
+        for _ in range(200):
+            yield b"+31698765432\n" * 1_000
+        yield b"\r\n--b--\r\n"
+
+    chunked = session.post(f"{demo_server.base}/dashboard/list/import", data=chunks(),
+                           headers={"Content-Type": "multipart/form-data; boundary=b"}, timeout=30)
+    listed = session.get(f"{demo_server.base}/dashboard/list.csv", timeout=10)
+
+    assert declared.status_code == 413 and "The file is too large" in declared.text
+    assert chunked.status_code == 413 and "The file is too large" in chunked.text
+    assert "+31698765432" not in listed.text

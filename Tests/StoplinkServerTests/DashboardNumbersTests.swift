@@ -242,6 +242,25 @@ struct DashboardNumbersTests {
         }
     }
 
+    @Test("a form body over the forms' limit is refused like a form without a token, and nothing is saved")
+    func oversizedForm() async throws {
+        try await Self.signedIn { fixture, browser, _ in
+            _ = try await fixture.store.recordOptOut(OptOutRequest(
+                companyID: fixture.company.id, phone: fixture.link.phone, scope: .marketing, source: .link, occurredAt: fixture.clock.now()
+            ))
+            let path = "/dashboard/numbers/+31612345678"
+            let token = try await browser.token(on: path)
+            let huge = String(repeating: "x", count: DashboardController.maximumFormBytes)
+
+            let optIn = try await browser.post(path + "/opt-in", fields: [("csrf", token), ("evidence", huge)])
+            let optOut = try await browser.post(path + "/opt-out", fields: [("csrf", token), ("scope", "all"), ("note", huge)])
+
+            #expect(optIn.status == .forbidden)
+            #expect(optOut.status == .forbidden)
+            #expect(try await fixture.history().count == 1)
+        }
+    }
+
     @Test("every form of these pages refuses a missing, forged or other session's CSRF token and changes nothing")
     func forgedCSRF() async throws {
         let fixture = try await Fixture.dashboard()

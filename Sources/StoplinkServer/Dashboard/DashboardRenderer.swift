@@ -8,6 +8,7 @@ public struct DashboardRenderer: Sendable {
     static let pages = [
         "layout", "login", "overview", "campaign", "audit", "message",
         "settings_numbers", "settings_webhooks", "settings_webhook", "settings_keys", "settings_users", "settings_email", "shown_once",
+        "numbers", "number", "list", "import", "review",
     ]
 
     private let library: MustacheLibrary

@@ -45,7 +45,7 @@ extension DashboardController {
                 "q": input, "q_error": "That is not a phone number. Type it in any format, for example 06 12345678 or +31 6 12345678.",
             ], status: .unprocessableContent)
         }
-        let notice = request.uri.queryParameters.get("done").flatMap { Self.numberNotices[String($0)] }
+        let notice = request.uri.queryParameters.get("done").flatMap { Self.numberPageNotices[String($0)] }
         return try await numberPage(phone, context.visitor, notice: notice)
     }
 
@@ -104,7 +104,7 @@ extension DashboardController {
 
     // MARK: The page
 
-    static let numberNotices: [String: String] = [
+    static let numberPageNotices: [String: String] = [
         "opted-out": "The number is opted out. The change is in its history below.",
         "opted-in": "The number is opted back in. The change and its evidence are in its history below.",
         "already": "The number was already opted out at least as widely. Nothing was changed.",

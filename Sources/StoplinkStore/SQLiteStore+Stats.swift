@@ -126,18 +126,23 @@ extension SQLiteStore {
         }
     }
 
-    public func reasonEntries(campaignID: Int64, freeTextOnly: Bool, search: String?, beforeSeq: Int64?, offset: Int, limit: Int) async throws
+    public func reasonEntries(campaignID: Int64, freeTextOnly: Bool, search: String?, after: ReasonEntry?, offset: Int, limit: Int) async throws
         -> [ReasonEntry]
     {
-        let (filter, arguments) = Self.reasonFilter(campaignID: campaignID, freeTextOnly: freeTextOnly, search: search)
-        return try await writer.read { db in
+        var (filter, arguments) = Self.reasonFilter(campaignID: campaignID, freeTextOnly: freeTextOnly, search: search)
+        if let after {
+            let at = Millis.from(after.occurredAt)
+            filter += " AND (occurred_at < ? OR (occurred_at = ? AND company_seq < ?))"
+            arguments += [at, at, after.seq]
+        }
+        return try await writer.read { [filter, arguments] db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT company_seq, reason, reason_text, occurred_at FROM consent_events WHERE \(filter) AND company_seq < ?
-                    ORDER BY company_seq DESC LIMIT ? OFFSET ?
+                    SELECT company_seq, reason, reason_text, occurred_at FROM consent_events WHERE \(filter)
+                    ORDER BY occurred_at DESC, company_seq DESC LIMIT ? OFFSET ?
                     """,
-                arguments: arguments + [beforeSeq ?? Int64.max, max(limit, 0), max(offset, 0)]
+                arguments: arguments + [max(limit, 0), max(offset, 0)]
             ).map { row in
                 ReasonEntry(seq: row["company_seq"], reason: row["reason"], text: row["reason_text"], occurredAt: Millis.date(row["occurred_at"]))
             }

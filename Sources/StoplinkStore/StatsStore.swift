@@ -17,8 +17,9 @@ public protocol StatsStore: Sendable {
         -> CampaignSummaryPage
     /// A campaign's opt-outs with a reason key or a free text (only those with a free text when
     /// `freeTextOnly`), whose text contains `search` (case-insensitive for ASCII letters) when it is
-    /// given, newest first: the `limit` after skipping `offset`, all with `seq` below `beforeSeq`.
-    func reasonEntries(campaignID: Int64, freeTextOnly: Bool, search: String?, beforeSeq: Int64?, offset: Int, limit: Int) async throws
+    /// given, newest first (by when they occurred, then as recorded): the `limit` after skipping
+    /// `offset`, all after the entry `after` in that order when it is given (for reading in rounds).
+    func reasonEntries(campaignID: Int64, freeTextOnly: Bool, search: String?, after: ReasonEntry?, offset: Int, limit: Int) async throws
         -> [ReasonEntry]
     /// How many entries `reasonEntries` has in all for the same filter.
     func reasonEntryCount(campaignID: Int64, freeTextOnly: Bool, search: String?) async throws -> Int

@@ -118,30 +118,34 @@ struct StatsStoreContract {
                 request.reason = index == 1 ? nil : "too_many"
                 _ = try await store.recordOptOut(request)
             }
+            // Recorded last but occurred first (an import of an old opt-out, say): it comes last.
+            var late = Sample.optOut(company, try Sample.phone(8), campaign: campaign, at: Sample.now - Sample.day)
+            late.reasonText = "recorded late"
+            _ = try await store.recordOptOut(late)
             var bare = Sample.optOut(company, try Sample.phone(9), campaign: campaign)
             bare.reason = nil
             bare.reasonText = nil
             _ = try await store.recordOptOut(bare)
 
-            let all = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: false, search: nil, beforeSeq: nil, offset: 0, limit: 50)
-            let free = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: nil, beforeSeq: nil, offset: 0, limit: 50)
-            let many = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: "Many", beforeSeq: nil, offset: 0, limit: 50)
-            let percent = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: "%", beforeSeq: nil, offset: 0, limit: 50)
+            let all = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: false, search: nil, after: nil, offset: 0, limit: 50)
+            let free = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: nil, after: nil, offset: 0, limit: 50)
+            let many = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: "Many", after: nil, offset: 0, limit: 50)
+            let percent = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: "%", after: nil, offset: 0, limit: 50)
             let underscore = try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: true, search: "_")
-            let second = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: nil, beforeSeq: nil, offset: 1, limit: 2)
+            let second = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: nil, after: nil, offset: 1, limit: 2)
             let before = try await store.reasonEntries(
-                campaignID: campaign.id, freeTextOnly: false, search: nil, beforeSeq: all[1].seq, offset: 0, limit: 50
+                campaignID: campaign.id, freeTextOnly: false, search: nil, after: all[1], offset: 0, limit: 50
             )
 
-            #expect(all.map(\.text) == Array(texts.reversed()))
-            #expect(all.map(\.reason) == ["too_many", "too_many", "too_many", nil, "too_many"])
-            #expect(free.map(\.text) == ["=HYPERLINK(\"x\")", "too MANY, really", "100% not for me_", "Too many messages"])
+            #expect(all.map(\.text) == Array(texts.reversed()) + ["recorded late"])
+            #expect(all.map(\.reason) == ["too_many", "too_many", "too_many", nil, "too_many", "too_many"])
+            #expect(free.map(\.text) == ["=HYPERLINK(\"x\")", "too MANY, really", "100% not for me_", "Too many messages", "recorded late"])
             #expect(many.map(\.text) == ["too MANY, really", "Too many messages"])
             #expect(percent.map(\.text) == ["100% not for me_"])
             #expect(underscore == 1)
             #expect(second.map(\.text) == ["too MANY, really", "100% not for me_"])
-            #expect(before.count == 3)
-            #expect(try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: false, search: nil) == 5)
+            #expect(before.map(\.text) == Array(all.dropFirst(2).map(\.text)))
+            #expect(try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: false, search: nil) == 6)
             #expect(try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: true, search: "many") == 2)
             #expect(try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: true, search: "nothing like it") == 0)
         }

@@ -94,7 +94,7 @@ extension DashboardController {
         let pages = Self.pageCount(textCount, per: Self.reasonTextsPerPage)
         let textPage = min(Self.pageNumber(query.get("page")), pages)
         let texts = try await store.reasonEntries(
-            campaignID: campaign.id, freeTextOnly: true, search: search, beforeSeq: nil,
+            campaignID: campaign.id, freeTextOnly: true, search: search, after: nil,
             offset: (textPage - 1) * Self.reasonTextsPerPage, limit: Self.reasonTextsPerPage
         )
         let labels = reasonLabels(context.visitor.company)
@@ -132,13 +132,13 @@ extension DashboardController {
         }
         var values: [String: Any] = [
             "name": Self.displayName(campaign), "ref": campaign.ref, "purpose": campaign.purpose.rawValue,
-            "created": APIJSON.timestamp(campaign.createdAt),
+            "created": Self.minute(campaign.createdAt),
             "links": stats.links, "human_visits": stats.visits.human, "bot_visits": stats.visits.bot, "opt_outs": stats.optOuts,
             "rate": Self.percent(CampaignsAPI.rate(stats.optOuts, of: stats.links)),
             "charts": charts,
             "search": search ?? "", "searching": search != nil, "text_count": textCount,
             "texts": texts.map { entry in
-                var values: [String: Any] = ["at": APIJSON.timestamp(entry.occurredAt), "text": entry.text ?? ""]
+                var values: [String: Any] = ["at": Self.minute(entry.occurredAt), "text": entry.text ?? ""]
                 if let reason = entry.reason { values["reason"] = labels(reason) }
                 return values
             },
@@ -164,10 +164,10 @@ extension DashboardController {
         let store = self.store
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: CSVWriter.row(["occurred_at", "reason", "reason_label", "reason_text"])))
-            var before: Int64?
+            var previous: ReasonEntry?
             while true {
                 let entries = try await store.reasonEntries(
-                    campaignID: campaign.id, freeTextOnly: false, search: nil, beforeSeq: before, offset: 0, limit: Self.reasonsCSVChunk
+                    campaignID: campaign.id, freeTextOnly: false, search: nil, after: previous, offset: 0, limit: Self.reasonsCSVChunk
                 )
                 guard let last = entries.last else { break }
                 try await writer.write(ByteBuffer(string: entries.map { entry in
@@ -177,7 +177,7 @@ extension DashboardController {
                         CSVWriter.field(entry.text ?? "", guardFormula: true),
                     ])
                 }.joined()))
-                before = last.seq
+                previous = last
             }
             try await writer.finish(nil)
         }
@@ -209,7 +209,7 @@ extension DashboardController {
             "attention": !reviews.isEmpty || !endpoints.isEmpty || !emails.isEmpty,
             "reviews": reviews.prefix(Self.attentionItems).map { item in
                 [
-                    "from": item.from.masked, "text": Self.shortened(item.text, to: 80), "deadline": APIJSON.timestamp(item.deadline),
+                    "from": item.from.masked, "text": Self.shortened(item.text, to: 80), "deadline": Self.minute(item.deadline),
                     "overdue": item.deadline < now,
                 ] as [String: Any]
             },
@@ -225,7 +225,7 @@ extension DashboardController {
             "has_endpoints": !endpoints.isEmpty,
             "emails": emails.prefix(Self.attentionItems).map { email in
                 var values: [String: Any] = [
-                    "address": email.address, "kind": email.kind.rawValue, "at": email.completedAt.map(APIJSON.timestamp) ?? "",
+                    "address": email.address, "kind": email.kind.rawValue, "at": email.completedAt.map(Self.minute) ?? "",
                 ]
                 if let error = email.lastError, !error.isEmpty { values["error"] = error }
                 return values
@@ -324,6 +324,12 @@ extension DashboardController {
     static func search(_ text: String?) -> String? {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
         return String(text.prefix(searchLength))
+    }
+
+    /// A moment as people read it on a page: `2027-01-15 08:00 UTC`.
+    static func minute(_ date: Date) -> String {
+        let stamp = APIJSON.timestamp(date)
+        return String(stamp.prefix(10)) + " " + String(stamp.dropFirst(11).prefix(5)) + " UTC"
     }
 
     static func displayName(_ campaign: Campaign) -> String {

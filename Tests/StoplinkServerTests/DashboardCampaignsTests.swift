@@ -414,4 +414,37 @@ struct DashboardCampaignsTests {
             #expect(page.components(separatedBy: "</th><td class=\"num\">0</td></tr>").count - 1 >= 30)
         }
     }
+
+    @Test("the demo fills its company at the first start only: campaigns, opt-outs with reasons over 30 days, visits, one review item")
+    func demoData() async throws {
+        let fixture = try await Fixture.dashboard()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stoplink-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore.open(path: folder.appendingPathComponent("demo.sqlite").path)
+        defer { try? store.close() }
+
+        let first = try #require(try await Demo.prepare(store: store, config: fixture.config, clock: fixture.clock))
+        let again = try #require(try await Demo.prepare(store: store, config: fixture.config, clock: fixture.clock))
+
+        let page = try await store.campaignSummaries(companyID: first.companyID, sort: .created, descending: false, limit: 10, offset: 0)
+        #expect(page.summaries.map(\.campaign.ref) == ["autumn-offers", "newsletter-week-47", "loyalty-club", "demo"])
+        #expect(page.summaries.allSatisfy { $0.campaign.ref == "demo" || ($0.optOuts > 0 && $0.humanVisits > 0) })
+        let now = fixture.clock.now()
+        let days = try await store.optOutsPerDay(companyID: first.companyID, since: now.addingTimeInterval(-30 * 86_400))
+        #expect(days.count >= 10)
+        let autumn = try #require(page.summaries.first?.campaign)
+        let stats = try await store.stats(campaign: autumn, reasonTextLimit: 50, reasonTextsBefore: nil)
+        #expect(stats.reasons.count >= 3)
+        #expect(!stats.reasonTexts.isEmpty)
+        #expect(stats.visits.bot > 0)
+        #expect(try await store.reviewQueue(companyID: first.companyID).count == 1)
+        // The demo link's number is left opted in, so the printed link still opts someone out.
+        #expect(try await store.suppression(companyID: first.companyID, phone: PhoneNumber(trustedE164: Demo.phone)) == nil)
+        // The second start adds nothing.
+        #expect(again.companyID == first.companyID)
+        #expect(try await store.campaigns(companyID: first.companyID).count == 4)
+        #expect(try await store.optOutsBySource(companyID: first.companyID, since: .distantPast).values.reduce(0, +)
+            == page.summaries.map(\.optOuts).reduce(0, +) + DemoData.stopReplies.count)
+    }
 }

@@ -268,6 +268,60 @@ struct DashboardCampaignsTests {
         }
     }
 
+    @Test("the reasons download reads in rounds without losing or repeating a row, also with equal times and opt-outs arriving meanwhile")
+    func reasonsInRounds() async throws {
+        let fixture = try await Fixture.dashboard()
+        try await fixture.user("ann@acme.example")
+        let count = DashboardController.reasonsCSVChunk + 150
+        let at = fixture.campaign.createdAt.addingTimeInterval(60)
+        // Every opt-out at the same millisecond: only the sequence tells them apart.
+        for index in 0..<count {
+            _ = try await fixture.store.recordOptOut(OptOutRequest(
+                companyID: fixture.company.id, phone: PhoneNumber(trustedE164: "+3169" + String(format: "%07d", index)), scope: .marketing,
+                source: .link, campaignID: fixture.campaign.id, reason: "other", reasonText: "text \(index)", occurredAt: at
+            ))
+        }
+
+        try await fixture.signedIn("ann@acme.example") { ann in
+            async let download = ann.get("/dashboard/campaigns/spring-sale/reasons.csv")
+            // Opt-outs recorded while the download runs (newer, so before its cursor).
+            for index in 0..<20 {
+                _ = try await fixture.store.recordOptOut(OptOutRequest(
+                    companyID: fixture.company.id, phone: PhoneNumber(trustedE164: "+3167" + String(format: "%07d", index)), scope: .marketing,
+                    source: .link, campaignID: fixture.campaign.id, reason: "other", reasonText: "meanwhile \(index)",
+                    occurredAt: at.addingTimeInterval(60)
+                ))
+            }
+            let response = try await download
+
+            let texts = try CSVReader.records(of: Array(text(response).utf8)).dropFirst().map { $0.fields[3] }
+            let original = texts.filter { $0.hasPrefix("text ") }
+            #expect(response.status == .ok)
+            #expect(original.count == count)
+            #expect(Set(original).count == count)
+            #expect(Set(texts).count == texts.count)
+            // Newest first: the later of equal times is the one recorded later.
+            #expect(original.first == "text \(count - 1)")
+            #expect(original.last == "text 0")
+        }
+    }
+
+    @Test("a search longer than 200 characters is cut to 200, and a long query string is still a page")
+    func longSearch() async throws {
+        let fixture = try await Fixture.dashboard()
+        try await fixture.user("ann@acme.example")
+        try await fixture.optOutThroughCampaign(1, reason: "other", text: String(repeating: "a", count: 300), after: 60)
+
+        try await fixture.signedIn("ann@acme.example") { ann in
+            let response = try await ann.get("/dashboard/campaigns/spring-sale?q=" + String(repeating: "a", count: 5_000))
+
+            #expect(response.status == .ok)
+            #expect(text(response).contains("value=\"\(String(repeating: "a", count: 200))\""))
+            #expect(!text(response).contains(String(repeating: "a", count: 201) + "\""))
+            #expect(text(response).contains("1 texts contain"))
+        }
+    }
+
     @Test("another company's campaign, and one that does not exist, answer 404 on every campaign page and download")
     func otherCompany() async throws {
         let fixture = try await Fixture.dashboard()

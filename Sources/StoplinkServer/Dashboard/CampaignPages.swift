@@ -99,13 +99,11 @@ extension DashboardController {
         )
         let labels = reasonLabels(context.visitor.company)
         let base = "/dashboard/campaigns/\(Self.pathComponent(campaign.ref))"
-        let perDay = stats.perDay.first.flatMap { first in
-            stats.perDay.last.flatMap { last in
-                DaySeries.date(first.date).flatMap { from in
-                    DaySeries.date(last.date).map { DaySeries.filled(stats.perDay.map { ($0.date, $0.optOuts) }, from: from, through: $0) }
-                }
-            }
-        } ?? []
+        // From the first day with an opt-out to the last, quiet days between them as 0.
+        var perDay: [(date: String, count: Int)] = []
+        if let first = stats.perDay.first.flatMap({ DaySeries.date($0.date) }), let last = stats.perDay.last.flatMap({ DaySeries.date($0.date) }) {
+            perDay = DaySeries.filled(stats.perDay.map { ($0.date, $0.optOuts) }, from: first, through: last)
+        }
         let charts: [[String: Any]] = [
             Self.chart(
                 id: "reasons", title: "Opt-outs by reason", labelHeading: "Reason", valueHeading: "Opt-outs", horizontal: true,

@@ -128,6 +128,33 @@ extension SQLiteStore {
         }
     }
 
+    public func failingEndpoints(companyID: String, since: Date) async throws -> [FailingEndpoint] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (
+                        SELECT e.*,
+                            (SELECT COUNT(*) FROM webhook_deliveries d
+                                WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.attempts > 0) AS retrying,
+                            (SELECT COUNT(*) FROM webhook_deliveries d
+                                WHERE d.endpoint_id = e.id AND d.status = 'failed' AND d.completed_at >= ?) AS failed_since,
+                            (SELECT d.last_error FROM webhook_deliveries d
+                                WHERE d.endpoint_id = e.id AND d.last_error IS NOT NULL AND (d.status = 'failed' OR d.attempts > 0)
+                                ORDER BY d.id DESC LIMIT 1) AS latest_error
+                        FROM webhook_endpoints e WHERE e.company_id = ?
+                    ) WHERE enabled = 0 OR retrying > 0 OR failed_since > 0
+                    ORDER BY created_at, id
+                    """,
+                arguments: [Millis.from(since), companyID]
+            ).map { row in
+                FailingEndpoint(
+                    endpoint: try Self.endpoint(row), retrying: row["retrying"], failed: row["failed_since"], lastError: row["latest_error"]
+                )
+            }
+        }
+    }
+
     public func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
         try await writer.write { db in
             try db.execute(

@@ -43,6 +43,9 @@ public protocol WebhookStore: Sendable {
     /// The pending deliveries of enabled endpoints (a disabled endpoint's queue waits for a
     /// person, not the dispatcher): how many, and when the oldest of them was created.
     func deliveryBacklog() async throws -> DeliveryBacklog
+    /// The company's endpoints that need a person: disabled, or with deliveries that are being
+    /// retried after a failure or that failed for good at or after `since`; by creation.
+    func failingEndpoints(companyID: String, since: Date) async throws -> [FailingEndpoint]
 }
 
 public struct DeliveryBacklog: Equatable, Sendable {
@@ -53,4 +56,15 @@ public struct DeliveryBacklog: Equatable, Sendable {
         self.count = count
         self.oldest = oldest
     }
+}
+
+/// An endpoint that is disabled or whose deliveries fail (see `WebhookStore.failingEndpoints`).
+public struct FailingEndpoint: Equatable, Sendable {
+    public var endpoint: WebhookEndpoint
+    /// Deliveries waiting for another attempt after a failure.
+    public var retrying: Int
+    /// Deliveries that failed for good since the moment asked about.
+    public var failed: Int
+    /// The latest failure's error, when there is one.
+    public var lastError: String?
 }

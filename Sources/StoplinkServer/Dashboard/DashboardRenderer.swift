@@ -1,18 +1,21 @@
 import Foundation
 import Mustache
+import StoplinkCore
 
 /// Renders the dashboard's pages from `Templates/dashboard/` (its own layout, `layout.mustache`)
 /// with its own stylesheet `Public/dashboard.css` inlined; nothing is shared with the recipient's
 /// pages, which must stay tiny.
 public struct DashboardRenderer: Sendable {
     static let pages = [
-        "layout", "login", "overview", "campaign", "audit", "message",
+        "layout", "login", "overview", "campaign", "campaigns", "chart", "audit", "message",
         "settings_numbers", "settings_webhooks", "settings_webhook", "settings_keys", "settings_users", "settings_email", "shown_once",
         "numbers", "number", "list", "import", "review",
     ]
 
     private let library: MustacheLibrary
     private let stylesheet: String
+    /// The standard reasons' English labels by key, for reasons a company has not relabelled.
+    let standardReasonLabels: [String: String]
     /// No script at all; the one inline stylesheet by its hash; forms post only here.
     public let contentSecurityPolicy: String
 
@@ -24,6 +27,11 @@ public struct DashboardRenderer: Sendable {
         }
         stylesheet = try String(contentsOf: root.appendingPathComponent("Public/dashboard.css"), encoding: .utf8)
         contentSecurityPolicy = PageRenderer.contentSecurityPolicy(inlineStylesheet: stylesheet)
+        struct Table: Decodable { var reasons: [PageRenderer.Reason] }
+        let english = try Data(contentsOf: root.appendingPathComponent("Templates/locales/\(Language.fallback).json"))
+        standardReasonLabels = Dictionary(
+            try JSONDecoder().decode(Table.self, from: english).reasons.map { ($0.key, $0.label) }, uniquingKeysWith: { first, _ in first }
+        )
     }
 
     /// Renders `template` inside the layout; `values` fill the page, the stylesheet is added here.

@@ -3,14 +3,21 @@ import Mustache
 
 /// Renders the dashboard's pages from `Templates/dashboard/` (its own layout, `layout.mustache`)
 /// with its own stylesheet `Public/dashboard.css` inlined; nothing is shared with the recipient's
-/// pages, which must stay tiny.
+/// pages, which must stay tiny (the settings' preview of one is drawn by their own renderer).
 public struct DashboardRenderer: Sendable {
-    static let pages = ["layout", "login", "overview", "campaign", "audit", "message"]
+    static let pages = [
+        "layout", "login", "overview", "campaign", "audit", "message",
+        "settings", "settings_company", "settings_reasons", "settings_texts", "settings_rules",
+    ]
 
     private let library: MustacheLibrary
     private let stylesheet: String
     /// No script at all; the one inline stylesheet by its hash; forms post only here.
     public let contentSecurityPolicy: String
+    /// The recipient's pages, for the settings' preview of them and the standard reasons.
+    let recipientPages: PageRenderer
+    /// `contentSecurityPolicy` that also lets the recipient page's stylesheet style its preview.
+    let previewContentSecurityPolicy: String
 
     public init(resourcesDirectory: String) async throws {
         let root = URL(fileURLWithPath: resourcesDirectory)
@@ -20,6 +27,8 @@ public struct DashboardRenderer: Sendable {
         }
         stylesheet = try String(contentsOf: root.appendingPathComponent("Public/dashboard.css"), encoding: .utf8)
         contentSecurityPolicy = PageRenderer.contentSecurityPolicy(inlineStylesheet: stylesheet)
+        recipientPages = try await PageRenderer(resourcesDirectory: resourcesDirectory)
+        previewContentSecurityPolicy = PageRenderer.contentSecurityPolicy(inlineStylesheets: [stylesheet, recipientPages.stylesheet])
     }
 
     /// Renders `template` inside the layout; `values` fill the page, the stylesheet is added here.

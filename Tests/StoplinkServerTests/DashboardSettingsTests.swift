@@ -234,7 +234,7 @@ struct DashboardSettingsTests {
             #expect(optedOut.status == .seeOther)
             #expect(retired.status == .seeOther)
             #expect(text(page).contains("Retired"))
-            #expect(text(page).contains("1 opt-outs gave it"))
+            #expect(text(page).contains("Opt-outs giving it: 1"))
             let stored = try #require(try await fixture.store.company(id: fixture.company.id)?.reasons?.first { $0.key == "too_expensive" })
             #expect(stored.retired)
             #expect(stored.labels == ["en": "Too pricey", "de": "Zu teuer"])

@@ -8,6 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import run
 from test_browser import ARTIFACTS
 from test_dashboard import assert_no_sideways_scroll, demo_login, serious_violations, sized_browser  # noqa: F401
 
@@ -15,8 +16,8 @@ PHONE = "+31687654321"
 PAGES = ["settings", "settings/company", "settings/reasons", "settings/texts", "settings/rules"]
 
 
-def log_in(browser, server):
-    email, password = demo_login(server)
+def log_in(browser, server, login=None):
+    email, password = login or demo_login(server)
     browser.get(f"{server.base}/dashboard/login")
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
@@ -124,3 +125,23 @@ def test_settings_pages_reasons_and_a_text_preview(sized_browser, demo_server):
     assert "We will stop our offers to you today." in framed
     assert padding == "16px", "the recipient page's stylesheet applies inside the preview"
     assert api(demo_server).get(f"{demo_server.base}/api/v1/company", timeout=10).json()["page_text"].get("en") is None
+
+
+def test_a_marketer_reads_the_settings_without_forms(sized_browser, demo_server, database):
+    size, browser = sized_browser
+    folder = ARTIFACTS / "dashboard"
+    folder.mkdir(parents=True, exist_ok=True)
+    company = api(demo_server).get(f"{demo_server.base}/api/v1/company", timeout=10).json()["id"]
+    password = "correct horse battery"
+    run("user", "add", "--company", company, "--email", "mia@demo.example", "--role", "marketer", "--password-stdin",
+        "--bcrypt-cost", "4", database=database, input_text=password + "\n")
+    log_in(browser, demo_server, ("mia@demo.example", password))
+
+    browser.get(f"{demo_server.base}/dashboard/settings")
+    links = {a.get_attribute("href").split("/dashboard/")[1] for a in browser.find_elements(By.CSS_SELECTOR, ".sections a")}
+    assert links == {"settings/company", "settings/reasons", "settings/texts", "settings/rules"}
+    for path in PAGES[1:]:
+        browser.get(f"{demo_server.base}/dashboard/{path}")
+        WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.TAG_NAME, "h1")))
+        assert browser.find_elements(By.CSS_SELECTOR, "main form[method=post]") == [], path
+        check_page(browser, folder, "marketer-" + path.replace("/", "-"), size)

@@ -415,6 +415,9 @@ struct DashboardSettingsTests {
             #expect(saved.status == .seeOther)
             #expect(text(page).contains("value=\"FR\""))
             #expect(text(page).contains("value=\"36111\""))
+            // The example lines come from the prepare API's own rule, with the saved settings.
+            #expect(text(page).contains("<td>Opt out: stp.example/k3m9x2q7vd</td><td>default: link, company text</td>"))
+            #expect(text(page).contains("<th scope=\"row\">FR</th><td>Reply STOP to opt out</td><td>FR rule: keyword</td>"))
         }
         let rules = try #require(try await fixture.store.company(id: fixture.company.id)?.messageRules)
         #expect(rules == MessageRules(

@@ -12,6 +12,8 @@ import StoplinkStore
 /// it is at that moment and saved in the same transaction (`updateCompany(id:_:)`); a refused
 /// change shows its problems next to the fields and saves nothing; a saved one is audited.
 extension DashboardController {
+    /// An invented link, in the examples of the opt-out line.
+    static let exampleLink = "https://stp.example/k3m9x2q7vd"
     /// An invented number, masked on the preview of the recipient page.
     static let previewPhone = "+31612345678"
 
@@ -384,7 +386,7 @@ extension DashboardController {
     // MARK: Message rules
 
     @Sendable func ruleSettings(request: Request, context: DashboardContext) async throws -> Response {
-        try rulesPage(context, draft: RulesDraft(context.visitor.company.messageRules), saved: Self.isSaved(request))
+        try await rulesPage(context, draft: RulesDraft(context.visitor.company.messageRules), saved: Self.isSaved(request))
     }
 
     @Sendable func saveRules(request: Request, context: DashboardContext) async throws -> Response {
@@ -420,7 +422,7 @@ extension DashboardController {
             case .refused(let problems): errors["form"] = problems.map(\.description).joined(separator: "; ")
             }
         }
-        return try rulesPage(context, draft: draft, errors: errors, status: .unprocessableContent)
+        return try await rulesPage(context, draft: draft, errors: errors, status: .unprocessableContent)
     }
 
     /// The rules form as posted: `short_links`, `purpose_*`, rows `country_N`/`line_N`/`short_code_N`
@@ -489,8 +491,20 @@ extension DashboardController {
     private func rulesPage(
         _ context: DashboardContext, draft: RulesDraft, errors: [String: String] = [:], saved: Bool = false,
         status: HTTPResponse.Status = .ok
-    ) throws -> Response {
+    ) async throws -> Response {
         let canEdit = context.visitor.user.role == .owner
+        let company = context.visitor.company
+        let takesReplies = try await !store.numbers(companyID: company.id).isEmpty
+        let rules = draft.rules
+        let link = MessagePreparation.display(Self.exampleLink, short: rules.shortLinks)
+        // The line a marketing message would get, chosen by the same code as the prepare API.
+        let examples = (rules.countries.keys.sorted() + [""]).map { country in
+            let line = OptOutLine.choose(
+                rules: rules, purpose: .marketing, country: country.isEmpty ? nil : country,
+                language: company.defaultLanguage, takesReplies: takesReplies, link: link
+            )
+            return ["country": country.isEmpty ? "Other countries" : country, "text": line.text ?? "(no line)", "rule": line.rule]
+        }
         let countryRows = draft.countries + (canEdit ? Array(repeating: RulesDraft.CountryRow(country: "", line: "", shortCode: ""), count: RulesDraft.blankRows) : [])
         let textRows = draft.texts + (canEdit ? Array(repeating: RulesDraft.TextRow(key: "", text: ""), count: RulesDraft.blankRows) : [])
         let lines: [(String, String)] = [("", "Default for the country"), ("keyword", "Reply keyword (STOP)"), ("link", "Opt-out link")]
@@ -513,6 +527,7 @@ extension DashboardController {
                 values["text_error"] = errors["text_\(index)"]
                 return values
             },
+            "examples": examples, "language_name": languageName(company.defaultLanguage),
             "has_texts": !textRows.isEmpty, "maximum_line": CompanySettingsChange.maximumLineTextLength,
             "has_errors": !errors.isEmpty, "saved": saved,
         ]

@@ -477,4 +477,26 @@ struct DashboardSettingsTests {
         let stored = try await fixture.store.company(id: fixture.company.id)?.reasons
         #expect(stored == [Reason(key: "price", labels: ["en": "Too expensive"], retired: true), Reason(key: "other", labels: ["en": "Other"])])
     }
+
+    @Test("settings changes and refusals are logged by action and field, never with the texts, labels or CSRF token")
+    func logs() async throws {
+        let fixture = try await Fixture.dashboard()
+        let secretText = "Private wording 4711"
+
+        try await fixture.signedIn { ann, token, _ in
+            _ = try await ann.post("/dashboard/settings/texts", fields: [
+                ("csrf", token), ("lang", "en"), ("page_text", secretText), ("action", "save"),
+            ])
+            _ = try await ann.post("/dashboard/settings/reasons", fields: [("csrf", token), ("key", "Bad Key"), ("label_en", secretText)])
+            _ = try await ann.post("/dashboard/settings/reasons", fields: [("csrf", "forged"), ("key", "k"), ("label_en", secretText)])
+
+            let lines = fixture.logs.lines
+            let written = lines.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
+            #expect(lines.contains { $0.message == "settings changed on the dashboard" && $0.metadata["action"] == "settings_texts" })
+            #expect(lines.contains { $0.message == "refused invalid settings" && $0.metadata["fields"]?.contains("reasons[4].key") == true })
+            #expect(lines.contains { $0.message == "refused a settings form without a valid CSRF token" })
+            #expect(!written.contains(secretText))
+            #expect(!written.contains(token))
+        }
+    }
 }

@@ -362,7 +362,8 @@ extension DashboardController {
         let preview = try pages.recipientForm(
             company: previewed, language: language, masked: masked, action: "", token: "", form: PageRenderer.FormState()
         )
-        let help = draft.helpText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? pages.text("sms_help", language: language, ["company": company.name]) : draft.helpText
+        let help = draft.helpText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            ? pages.text("sms_help", language: language, ["company": company.name]) : draft.helpText
         let optOut = company.optOutScope == .all ? "sms_opt_out_all" : "sms_opt_out"
         let confirmation = draft.confirmationText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
             ? pages.text(optOut, language: language, ["company": company.name]) : draft.confirmationText
@@ -400,8 +401,7 @@ extension DashboardController {
         let rules = draft.rules
         // Each row against the shared rules on its own, so a problem shows on its row.
         for (index, row) in draft.countries.enumerated() where !row.country.isEmpty && errors["country_\(index)"] == nil {
-            let rule = MessageRules.CountryRule(line: MessageRules.LineKind(rawValue: row.line), shortCode: row.shortCode.isEmpty ? nil : row.shortCode)
-            let problems = CompanySettingsChange(messageRules: MessageRules(countries: [row.country: rule])).checked().problems
+            let problems = CompanySettingsChange(messageRules: MessageRules(countries: [row.country: row.rule])).checked().problems
             for problem in problems {
                 let field = problem.field.hasSuffix("short_code") ? "short_code_\(index)" : "country_\(index)"
                 errors[field] = "This \(problem.field.hasSuffix("short_code") ? "short code" : "country") \(problem.reason)."
@@ -428,7 +428,15 @@ extension DashboardController {
     /// The rules form as posted: `short_links`, `purpose_*`, rows `country_N`/`line_N`/`short_code_N`
     /// and `text_key_N`/`text_N`; a row with a blank country or key is left out.
     struct RulesDraft {
-        struct CountryRow { var country: String; var line: String; var shortCode: String }
+        struct CountryRow {
+            var country: String
+            var line: String
+            var shortCode: String
+
+            var rule: MessageRules.CountryRule {
+                MessageRules.CountryRule(line: MessageRules.LineKind(rawValue: line), shortCode: shortCode.isEmpty ? nil : shortCode)
+            }
+        }
         struct TextRow { var key: String; var text: String }
         static let blankRows = 2
         static let maximumRows = 250
@@ -478,11 +486,7 @@ extension DashboardController {
         var rules: MessageRules {
             MessageRules(
                 shortLinks: shortLinks, purposes: Purpose.allCases.filter(purposes.contains),
-                countries: Dictionary(countries.filter { !$0.country.isEmpty }.map { row in
-                    (row.country, MessageRules.CountryRule(
-                        line: MessageRules.LineKind(rawValue: row.line), shortCode: row.shortCode.isEmpty ? nil : row.shortCode
-                    ))
-                }) { first, _ in first },
+                countries: Dictionary(countries.filter { !$0.country.isEmpty }.map { ($0.country, $0.rule) }) { first, _ in first },
                 texts: Dictionary(texts.filter { !$0.key.isEmpty }.map { ($0.key, $0.text) }) { first, _ in first }
             )
         }
@@ -505,7 +509,8 @@ extension DashboardController {
             )
             return ["country": country.isEmpty ? "Other countries" : country, "text": line.text ?? "(no line)", "rule": line.rule]
         }
-        let countryRows = draft.countries + (canEdit ? Array(repeating: RulesDraft.CountryRow(country: "", line: "", shortCode: ""), count: RulesDraft.blankRows) : [])
+        let blankCountry = RulesDraft.CountryRow(country: "", line: "", shortCode: "")
+        let countryRows = draft.countries + (canEdit ? Array(repeating: blankCountry, count: RulesDraft.blankRows) : [])
         let textRows = draft.texts + (canEdit ? Array(repeating: RulesDraft.TextRow(key: "", text: ""), count: RulesDraft.blankRows) : [])
         let lines: [(String, String)] = [("", "Default for the country"), ("keyword", "Reply keyword (STOP)"), ("link", "Opt-out link")]
         var values: [String: Any] = [

@@ -142,7 +142,8 @@ public func buildRouter(config: AppConfig, dependencies: AppDependencies) -> Rou
     DashboardController(
         store: dependencies.store, renderer: dependencies.dashboardRenderer, clock: dependencies.clock,
         sessions: DashboardSessions(lifetime: .standard, secure: config.publicURL.lowercased().hasPrefix("https:")),
-        csrf: FormToken(secret: secret, purpose: .dashboard), hasher: hasher, decoyHash: hasher.decoyHash(), abuse: abuse
+        csrf: FormToken(secret: secret, purpose: .dashboard), hasher: hasher, decoyHash: hasher.decoyHash(), abuse: abuse,
+        webhooks: dependencies.webhooks
     ).addRoutes(to: router)
     landing.addRoutes(to: router)
     // Last, so it wraps only the router's not-found answer: a known path under another method.

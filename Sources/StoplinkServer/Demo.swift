@@ -33,7 +33,8 @@ public enum Demo {
         }
     }
 
-    /// On an empty database, creates the demo company, campaign, link, API key and owner login; on
+    /// On an empty database, creates the demo company, campaign, link, API key and owner login, and
+    /// fills the company with earlier campaigns, opt-outs and a review item (`DemoData`); on
     /// a database that already has the demo, finds them again. Answers nil when the database holds
     /// other data. The demo key and password are stored as every other, by their hash only: they
     /// are shown at the first start.
@@ -54,6 +55,7 @@ public enum Demo {
         let links = try await store.issueLinks(
             campaign: campaign, phones: [PhoneNumber(trustedE164: phone)], codeLength: config.codeLength, at: now
         )
+        try await DemoData.fill(store: store, companyID: company.id, codeLength: config.codeLength, now: now)
         let (key, _) = try await store.createKey(companyID: company.id, name: "demo", at: now)
         let password = Password.generate()
         let hasher = PasswordHasher(cost: config.bcryptCost)

@@ -19,7 +19,16 @@ public protocol InboundStore: Sendable {
     func processInbound(_ message: InboundMessage, decision: InboundDecision) async throws -> InboundRecord
     /// Messages waiting for a person, oldest first.
     func reviewQueue(companyID: String) async throws -> [ReviewItem]
-    /// Applies (opt-out with source `keyword`) or dismisses a queued message; nil when none is
-    /// queued. An opt-in later than the message wins (`LedgerRules.queuedOptOut`).
-    func resolveReview(id: Int64, companyID: String, apply: Bool, at: Date) async throws -> ReviewItem?
+    /// Applies (opt-out with source `keyword`, the message's text and `actor` on its ledger row)
+    /// or dismisses a queued message; nil when none is queued, so of two callers resolving one
+    /// message at once exactly one gets it. An opt-in later than the message wins
+    /// (`LedgerRules.queuedOptOut`).
+    func resolveReview(id: Int64, companyID: String, apply: Bool, actor: ConsentActor?, at: Date) async throws -> ReviewItem?
+}
+
+extension InboundStore {
+    /// A review that no dashboard user resolved (through the API).
+    public func resolveReview(id: Int64, companyID: String, apply: Bool, at: Date) async throws -> ReviewItem? {
+        try await resolveReview(id: id, companyID: companyID, apply: apply, actor: nil, at: at)
+    }
 }

@@ -65,6 +65,23 @@ public struct ConsentEvent: Equatable, Sendable {
     public var reasonText: String?
     public var evidence: String?
     public var occurredAt: Date
+    /// The inbound text the change came from, where there is one (kept for the retention period).
+    /// Read only with a number's history; other readers leave it nil.
+    public var rawText: String? = nil
+    /// The dashboard user who made the change, if one did. Read only with a number's history.
+    public var actor: ConsentActor? = nil
+}
+
+/// A dashboard user recorded on a ledger row. The email is copied, so a removed user's rows
+/// still say who acted.
+public struct ConsentActor: Equatable, Sendable {
+    public var userID: String
+    public var email: String
+
+    public init(userID: String, email: String) {
+        self.userID = userID
+        self.email = email
+    }
 }
 
 /// The current state of one number at one company.
@@ -88,10 +105,12 @@ public struct OptOutRequest: Sendable {
     public var reasonText: String?
     public var rawText: String?
     public var occurredAt: Date
+    /// The dashboard user who asked for it (source `dashboard`, or a reviewed STOP reply).
+    public var actor: ConsentActor?
 
     public init(
         companyID: String, phone: PhoneNumber, scope: OptOutScope, source: ConsentSource, campaignID: Int64? = nil,
-        reason: String? = nil, reasonText: String? = nil, rawText: String? = nil, occurredAt: Date
+        reason: String? = nil, reasonText: String? = nil, rawText: String? = nil, occurredAt: Date, actor: ConsentActor? = nil
     ) {
         self.companyID = companyID
         self.phone = phone
@@ -102,6 +121,7 @@ public struct OptOutRequest: Sendable {
         self.reasonText = reasonText
         self.rawText = rawText
         self.occurredAt = occurredAt
+        self.actor = actor
     }
 }
 

@@ -384,6 +384,37 @@ enum SQLiteMigrations {
                     WHERE digest_day IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("015-webhook-test-deliveries") { db in
+            // Test events (`webhook.test`) have no ledger row, so they are logged apart from the
+            // deliveries of consent events; each endpoint keeps only its latest few.
+            try db.execute(sql: """
+                CREATE TABLE webhook_test_deliveries (
+                    id INTEGER PRIMARY KEY,
+                    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    message_id TEXT NOT NULL,
+                    succeeded INTEGER NOT NULL CHECK (succeeded IN (0, 1)),
+                    status_code INTEGER,
+                    error TEXT,
+                    sent_at INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_test_deliveries_by_endpoint ON webhook_test_deliveries (endpoint_id, id);
+                """)
+        }
+        migrator.registerMigration("016-ledger-actors") { db in
+            // Who acted, on ledger rows a dashboard user made (the email copied, as in the audit
+            // log, so a removed user's rows still say who); a dashboard change always names one.
+            // The suppression list is shown newest first, filtered by company.
+            try db.execute(sql: """
+                ALTER TABLE consent_events ADD COLUMN user_id TEXT;
+                ALTER TABLE consent_events ADD COLUMN user_email TEXT;
+                CREATE INDEX suppressions_by_time ON suppressions (company_id, since DESC, phone);
+                """)
+            try refuse(
+                table: "consent_events", column: "user_email",
+                unless: "(NEW.user_id IS NULL) = (NEW.user_email IS NULL) AND (NEW.source != 'dashboard' OR NEW.user_email IS NOT NULL)",
+                in: db
+            )
+        }
         return migrator
     }
 

@@ -23,12 +23,13 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO consent_events
-                        (company_id, action, phone, scope, source, campaign_id, reason, reason_text, raw_text, occurred_at, company_seq)
-                    VALUES (?, 'opt_out', ?, ?, ?, ?, ?, ?, ?, ?, \(Self.nextCompanySeq))
+                        (company_id, action, phone, scope, source, campaign_id, reason, reason_text, raw_text, occurred_at,
+                         user_id, user_email, company_seq)
+                    VALUES (?, 'opt_out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(Self.nextCompanySeq))
                     """,
                 arguments: [request.companyID, request.phone.e164, request.scope.rawValue, request.source.rawValue,
                             request.campaignID, request.reason, request.reasonText, request.rawText,
-                            Millis.from(request.occurredAt), request.companyID]
+                            Millis.from(request.occurredAt), request.actor?.userID, request.actor?.email, request.companyID]
             )
             let seq = db.lastInsertedRowID
             try Self.enqueueDeliveries(db, companyID: request.companyID, seq: seq, action: .optOut, at: request.occurredAt)
@@ -57,7 +58,7 @@ extension SQLiteStore {
 
     public func history(companyID: String, phone: PhoneNumber) async throws -> [ConsentEvent] {
         try await writer.read { db in
-            try Self.events(db, where: "e.company_id = ? AND e.phone = ?", [companyID, phone.e164])
+            try Self.events(db, where: "e.company_id = ? AND e.phone = ?", [companyID, phone.e164], detailed: true)
         }
     }
 
@@ -81,15 +82,17 @@ extension SQLiteStore {
 
     /// Events matching `condition`; `ordered` adds `ORDER BY seq` (a condition may bring its own).
     /// `cached`: keep the prepared statement (for fixed SQL); conditions that embed values, such
-    /// as an `IN (...)` list, must not be cached or the cache grows without end.
+    /// as an `IN (...)` list, must not be cached or the cache grows without end. `detailed` also
+    /// reads the raw inbound text and the actor, which only a number's history shows.
     static func events(
-        _ db: Database, where condition: String, _ arguments: StatementArguments, ordered: Bool = true, cached: Bool = true
+        _ db: Database, where condition: String, _ arguments: StatementArguments, ordered: Bool = true, cached: Bool = true,
+        detailed: Bool = false
     ) throws -> [ConsentEvent] {
         // Columns by position, not by name: a feed export decodes millions of rows, and a name
         // lookup costs a lowercased copy of the name each time.
         let sql = """
             SELECT e.seq, e.company_id, e.action, e.phone, e.scope, e.source, c.ref, e.reason, e.reason_text,
-                   e.evidence, e.occurred_at, e.company_seq
+                   e.evidence, e.occurred_at, e.company_seq\(detailed ? ", e.raw_text, e.user_id, e.user_email" : "")
             FROM consent_events e LEFT JOIN campaigns c ON c.id = e.campaign_id
             WHERE \(condition)\(ordered ? " ORDER BY e.seq" : "")
             """
@@ -101,7 +104,9 @@ extension SQLiteStore {
                 rowID: row[0], seq: row[11], companyID: row[1], action: try decode(ConsentAction.self, row[2], column: "consent_events.action"),
                 phone: PhoneNumber(trustedE164: row[3]), scope: try decode(OptOutScope.self, row[4], column: "consent_events.scope"),
                 source: try decode(ConsentSource.self, row[5], column: "consent_events.source"), campaignRef: row[6], reason: row[7], reasonText: row[8],
-                evidence: row[9], occurredAt: Millis.date(row[10])
+                evidence: row[9], occurredAt: Millis.date(row[10]),
+                rawText: detailed ? row[12] : nil,
+                actor: detailed ? (row[13] as String?).flatMap { id in (row[14] as String?).map { ConsentActor(userID: id, email: $0) } } : nil
             ))
         }
         return events
@@ -120,29 +125,95 @@ extension SQLiteStore {
     }
 
     public func recordOptIn(
-        companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, at: Date
+        companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, actor: ConsentActor?, at: Date
     ) async throws -> ConsentEvent? {
-        try await writer.write { db in try Self.recordOptIn(db, companyID: companyID, phone: phone, source: source, evidence: evidence, at: at) }
+        try await writer.write { db in
+            try Self.recordOptIn(db, companyID: companyID, phone: phone, source: source, evidence: evidence, actor: actor, at: at)
+        }
     }
 
     /// The opt-in's ledger row and deliveries, and the suppression removed, in the caller's transaction.
     static func recordOptIn(
-        _ db: Database, companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, at: Date
+        _ db: Database, companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, actor: ConsentActor? = nil, at: Date
     ) throws -> ConsentEvent? {
         do {
             let current = try Self.suppression(db, companyID: companyID, phone: phone)
             guard let current, LedgerRules.optIn(over: current.scope) == .record else { return nil }
             try db.execute(
                 sql: """
-                    INSERT INTO consent_events (company_id, action, phone, scope, source, evidence, occurred_at, company_seq)
-                    VALUES (?, 'opt_in', ?, ?, ?, ?, ?, \(Self.nextCompanySeq))
+                    INSERT INTO consent_events
+                        (company_id, action, phone, scope, source, evidence, occurred_at, user_id, user_email, company_seq)
+                    VALUES (?, 'opt_in', ?, ?, ?, ?, ?, ?, ?, \(Self.nextCompanySeq))
                     """,
-                arguments: [companyID, phone.e164, current.scope.rawValue, source.rawValue, evidence, Millis.from(at), companyID]
+                arguments: [companyID, phone.e164, current.scope.rawValue, source.rawValue, evidence, Millis.from(at),
+                            actor?.userID, actor?.email, companyID]
             )
             let seq = db.lastInsertedRowID
             try Self.enqueueDeliveries(db, companyID: companyID, seq: seq, action: .optIn, at: at)
             try db.execute(sql: "DELETE FROM suppressions WHERE company_id = ? AND phone = ?", arguments: [companyID, phone.e164])
             return try Self.events(db, where: "e.seq = ?", [seq]).first
         }
+    }
+
+    public func suppressions(
+        companyID: String, matching filter: SuppressionFilter, after: SuppressionPosition?, limit: Int
+    ) async throws -> [Suppression] {
+        try await writer.read { db in
+            var (condition, arguments) = Self.condition(companyID: companyID, filter)
+            if let after {
+                // Newest first, then by number: rows after (since, phone) in that order.
+                condition += " AND (s.since < ? OR (s.since = ? AND s.phone > ?))"
+                let since = Millis.from(after.since)
+                _ = arguments.append(contentsOf: [since, since, after.phone.e164])
+            }
+            _ = arguments.append(contentsOf: [limit])
+            return try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT s.*, c.ref AS campaign_ref FROM suppressions s
+                    LEFT JOIN campaigns c ON c.id = s.campaign_id
+                    WHERE \(condition) ORDER BY s.since DESC, s.phone LIMIT ?
+                    """),
+                arguments: arguments
+            ).map(Self.suppression)
+        }
+    }
+
+    public func suppressionCount(companyID: String, matching filter: SuppressionFilter) async throws -> Int {
+        try await writer.read { db in
+            let (condition, arguments) = Self.condition(companyID: companyID, filter)
+            return try Int.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT COUNT(*) FROM suppressions s LEFT JOIN campaigns c ON c.id = s.campaign_id WHERE \(condition)
+                    """),
+                arguments: arguments
+            ) ?? 0
+        }
+    }
+
+    /// The WHERE clause of a filtered list (at most 2^5 shapes, so its statements may be cached).
+    private static func condition(companyID: String, _ filter: SuppressionFilter) -> (String, StatementArguments) {
+        var parts = ["s.company_id = ?"]
+        var arguments: StatementArguments = [companyID]
+        if let scope = filter.scope {
+            parts.append("s.scope = ?")
+            _ = arguments.append(contentsOf: [scope.rawValue])
+        }
+        if let source = filter.source {
+            parts.append("s.source = ?")
+            _ = arguments.append(contentsOf: [source.rawValue])
+        }
+        if let ref = filter.campaignRef {
+            parts.append("c.ref = ?")
+            _ = arguments.append(contentsOf: [ref])
+        }
+        if let since = filter.since {
+            parts.append("s.since >= ?")
+            _ = arguments.append(contentsOf: [Millis.from(since)])
+        }
+        if let before = filter.before {
+            parts.append("s.since < ?")
+            _ = arguments.append(contentsOf: [Millis.from(before)])
+        }
+        return (parts.joined(separator: " AND "), arguments)
     }
 }

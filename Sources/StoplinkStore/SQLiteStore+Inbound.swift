@@ -124,7 +124,7 @@ extension SQLiteStore {
         }
     }
 
-    public func resolveReview(id: Int64, companyID: String, apply: Bool, at: Date) async throws -> ReviewItem? {
+    public func resolveReview(id: Int64, companyID: String, apply: Bool, actor: ConsentActor?, at: Date) async throws -> ReviewItem? {
         try await writer.write { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM inbound_messages WHERE id = ? AND company_id = ? AND status = ?",
@@ -140,7 +140,7 @@ extension SQLiteStore {
             if apply && LedgerRules.queuedOptOut(receivedAt: item.receivedAt, latestOptInAt: latestOptIn) == .record {
                 _ = try Self.recordOptOut(db, OptOutRequest(
                     companyID: companyID, phone: item.from, scope: try Self.decode(OptOutScope.self, row["scope"], column: "inbound_messages.scope"),
-                    source: .keyword, rawText: item.text, occurredAt: item.receivedAt
+                    source: .keyword, rawText: item.text, occurredAt: item.receivedAt, actor: actor
                 ))
             }
             try db.execute(

@@ -45,9 +45,10 @@ extension SQLiteStore {
         }
     }
 
-    public func removeUser(companyID: String, email: String) async throws -> User? {
+    public func removeUser(companyID: String, email: String, keepingAnOwner: Bool) async throws -> User? {
         try await writer.write { db in
             guard let user = try Self.user(companyID: companyID, email: email, in: db) else { return nil }
+            if keepingAnOwner { try Self.refuseLastOwner(user, in: db) }
             try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [user.id])
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [user.id])
             return user
@@ -66,6 +67,26 @@ extension SQLiteStore {
             user.passwordChangedAt = at
             return user
         }
+    }
+
+    public func setRole(companyID: String, email: String, role: UserRole) async throws -> User? {
+        try await writer.write { db in
+            guard var user = try Self.user(companyID: companyID, email: email, in: db) else { return nil }
+            if role != .owner { try Self.refuseLastOwner(user, in: db) }
+            try db.execute(sql: "UPDATE users SET role = ? WHERE id = ?", arguments: [role.rawValue, user.id])
+            user.role = role
+            return user
+        }
+    }
+
+    /// Throws `StoreError.lastOwner` when `user` is their company's only owner; read inside the
+    /// writing transaction, so no parallel change slips between the count and the write.
+    private static func refuseLastOwner(_ user: User, in db: Database) throws {
+        guard user.role == .owner else { return }
+        let owners = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM users WHERE company_id = ? AND role = 'owner'", arguments: [user.companyID]
+        ) ?? 0
+        if owners <= 1 { throw StoreError.lastOwner(user.email) }
     }
 
     private static func user(companyID: String, email: String, in db: Database) throws -> User? {

@@ -59,7 +59,12 @@ extension SQLiteStore {
 
     public func deleteEndpoint(id: String, companyID: String) async throws -> Bool {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM webhook_deliveries WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE id = ? AND company_id = ?)", arguments: [id, companyID])
+            for table in ["webhook_deliveries", "webhook_test_deliveries"] {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE id = ? AND company_id = ?)",
+                    arguments: [id, companyID]
+                )
+            }
             try db.execute(sql: "DELETE FROM webhook_endpoints WHERE id = ? AND company_id = ?", arguments: [id, companyID])
             return db.changesCount == 1
         }
@@ -123,6 +128,33 @@ extension SQLiteStore {
         }
     }
 
+    public func failingEndpoints(companyID: String, since: Date) async throws -> [FailingEndpoint] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (
+                        SELECT e.*,
+                            (SELECT COUNT(*) FROM webhook_deliveries d
+                                WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.attempts > 0) AS retrying,
+                            (SELECT COUNT(*) FROM webhook_deliveries d
+                                WHERE d.endpoint_id = e.id AND d.status = 'failed' AND d.completed_at >= ?) AS failed_since,
+                            (SELECT d.last_error FROM webhook_deliveries d
+                                WHERE d.endpoint_id = e.id AND d.last_error IS NOT NULL AND (d.status = 'failed' OR d.attempts > 0)
+                                ORDER BY d.id DESC LIMIT 1) AS latest_error
+                        FROM webhook_endpoints e WHERE e.company_id = ?
+                    ) WHERE enabled = 0 OR retrying > 0 OR failed_since > 0
+                    ORDER BY created_at, id
+                    """,
+                arguments: [Millis.from(since), companyID]
+            ).map { row in
+                FailingEndpoint(
+                    endpoint: try Self.endpoint(row), retrying: row["retrying"], failed: row["failed_since"], lastError: row["latest_error"]
+                )
+            }
+        }
+    }
+
     public func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
         try await writer.write { db in
             try db.execute(
@@ -136,6 +168,39 @@ extension SQLiteStore {
             return try Row.fetchOne(
                 db, sql: "\(Self.deliveryColumns) WHERE d.number = ? AND d.endpoint_id = ?", arguments: [number, endpointID]
             ).map(Self.delivery)
+        }
+    }
+
+    public func recordTestDelivery(_ test: WebhookTestDelivery) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO webhook_test_deliveries (endpoint_id, message_id, succeeded, status_code, error, sent_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [test.endpointID, test.messageID, test.succeeded, test.statusCode, test.error, Millis.from(test.sentAt)]
+            )
+            try db.execute(
+                sql: """
+                    DELETE FROM webhook_test_deliveries WHERE endpoint_id = ? AND id NOT IN (
+                        SELECT id FROM webhook_test_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?)
+                    """,
+                arguments: [test.endpointID, test.endpointID, WebhookTestDelivery.kept]
+            )
+        }
+    }
+
+    public func testDeliveries(endpointID: String, limit: Int) async throws -> [WebhookTestDelivery] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM webhook_test_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?",
+                arguments: [endpointID, limit]
+            ).map { row in
+                WebhookTestDelivery(
+                    endpointID: row["endpoint_id"], messageID: row["message_id"], succeeded: row["succeeded"],
+                    statusCode: row["status_code"], error: row["error"], sentAt: Millis.date(row["sent_at"])
+                )
+            }
         }
     }
 

@@ -15,6 +15,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case backupDamaged(String)
     /// A user with this email already exists (emails are unique across companies).
     case userExists(String)
+    /// The change would leave the company without an owner (the user with this email is the last one).
+    case lastOwner(String)
     /// An email recipient that cannot be stored (a bad address, or neither forward nor digest).
     case invalidEmailRecipient(String)
 
@@ -30,6 +32,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .backupExists(let path): "\(path) already exists: choose a new file for the backup"
         case .userExists(let email): "a user with email \(email) already exists"
         case .invalidEmailRecipient(let problem): problem
+        case .lastOwner(let email): "\(email) is the company's last owner: make another user an owner first"
         case .backupDamaged(let verdict): "the copy failed its integrity check (\(verdict)); the database was left as it is"
         }
     }

@@ -15,11 +15,25 @@ public protocol UserStore: Sendable {
     /// A company's users, oldest first.
     func users(companyID: String) async throws -> [User]
     /// Removes a company's user and every session of theirs; nil when that company has no user
-    /// with that email (another company's user is never touched).
-    func removeUser(companyID: String, email: String) async throws -> User?
+    /// with that email (another company's user is never touched). With `keepingAnOwner`, removing
+    /// the company's last owner throws `StoreError.lastOwner` and changes nothing; the count holds
+    /// at the moment of the delete, also against parallel writers.
+    func removeUser(companyID: String, email: String, keepingAnOwner: Bool) async throws -> User?
+    /// Changes a company's user's role; nil when that company has no user with that email.
+    /// Demoting the company's last owner throws `StoreError.lastOwner` and changes nothing; the
+    /// count holds at the moment of the update, also against parallel writers (two owners who
+    /// demote each other at once leave one owner).
+    func setRole(companyID: String, email: String, role: UserRole) async throws -> User?
     /// Replaces a company's user's password hash and ends every session of theirs; nil when that
     /// company has no user with that email.
     func setPasswordHash(companyID: String, email: String, passwordHash: String, at: Date) async throws -> User?
+}
+
+extension UserStore {
+    /// Removes a company's user, even its last owner (the command line's `user remove`).
+    public func removeUser(companyID: String, email: String) async throws -> User? {
+        try await removeUser(companyID: companyID, email: email, keepingAnOwner: false)
+    }
 }
 
 /// What a user may do on the dashboard: an owner everything; a marketer reads and acts on

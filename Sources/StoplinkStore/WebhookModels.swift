@@ -52,6 +52,30 @@ public struct WebhookDelivery: Equatable, Sendable {
     public var claimedUntil: Date? = nil
 }
 
+/// A test event (`webhook.test`) sent to an endpoint at once, and what came of it.
+public struct WebhookTestDelivery: Equatable, Sendable {
+    /// How many test events an endpoint's log keeps.
+    public static let kept = 20
+
+    public var endpointID: String
+    /// The `webhook-id` it was sent with.
+    public var messageID: String
+    /// Whether the endpoint answered 2xx.
+    public var succeeded: Bool
+    public var statusCode: Int?
+    public var error: String?
+    public var sentAt: Date
+
+    public init(endpointID: String, messageID: String, succeeded: Bool, statusCode: Int?, error: String?, sentAt: Date) {
+        self.endpointID = endpointID
+        self.messageID = messageID
+        self.succeeded = succeeded
+        self.statusCode = statusCode
+        self.error = error
+        self.sentAt = sentAt
+    }
+}
+
 /// What happened to one attempt, as the dispatcher saw it.
 public enum AttemptOutcome: Sendable, Equatable {
     case succeeded(statusCode: Int)

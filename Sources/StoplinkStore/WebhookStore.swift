@@ -15,7 +15,7 @@ public protocol WebhookStore: Sendable {
     func createEndpoint(companyID: String, url: String, description: String, eventTypes: [String], at: Date) async throws -> WebhookEndpoint
     func endpoints(companyID: String) async throws -> [WebhookEndpoint]
     func endpoint(id: String, companyID: String) async throws -> WebhookEndpoint?
-    /// Deletes an endpoint and its deliveries; false when the company has no such endpoint.
+    /// Deletes an endpoint, its deliveries and its test deliveries; false when the company has no such endpoint.
     func deleteEndpoint(id: String, companyID: String) async throws -> Bool
     func rotateSecret(id: String, companyID: String, keepPreviousUntil: Date) async throws -> WebhookEndpoint?
     func setEndpointEnabled(id: String, companyID: String, enabled: Bool, reason: String?) async throws -> WebhookEndpoint?
@@ -24,6 +24,11 @@ public protocol WebhookStore: Sendable {
     /// Sends the endpoint's delivery `number` again from the first attempt (also one that failed
     /// or is claimed). Each endpoint numbers its deliveries 1, 2, 3, ... (`WebhookDelivery.number`).
     func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery?
+    /// Logs a test event sent to an endpoint; only the endpoint's latest
+    /// `WebhookTestDelivery.kept` are kept.
+    func recordTestDelivery(_ test: WebhookTestDelivery) async throws
+    /// An endpoint's test events, newest first.
+    func testDeliveries(endpointID: String, limit: Int) async throws -> [WebhookTestDelivery]
     /// Claims, in one transaction, up to `endpoints` enabled endpoints whose oldest pending
     /// delivery is due at `at` and not leased, each with up to `perEndpoint` of its oldest
     /// pending deliveries and their events, leased until `at + lease`. No two callers get the
@@ -38,6 +43,9 @@ public protocol WebhookStore: Sendable {
     /// The pending deliveries of enabled endpoints (a disabled endpoint's queue waits for a
     /// person, not the dispatcher): how many, and when the oldest of them was created.
     func deliveryBacklog() async throws -> DeliveryBacklog
+    /// The company's endpoints that need a person: disabled, or with deliveries that are being
+    /// retried after a failure or that failed for good at or after `since`; by creation.
+    func failingEndpoints(companyID: String, since: Date) async throws -> [FailingEndpoint]
 }
 
 public struct DeliveryBacklog: Equatable, Sendable {
@@ -48,4 +56,15 @@ public struct DeliveryBacklog: Equatable, Sendable {
         self.count = count
         self.oldest = oldest
     }
+}
+
+/// An endpoint that is disabled or whose deliveries fail (see `WebhookStore.failingEndpoints`).
+public struct FailingEndpoint: Equatable, Sendable {
+    public var endpoint: WebhookEndpoint
+    /// Deliveries waiting for another attempt after a failure.
+    public var retrying: Int
+    /// Deliveries that failed for good since the moment asked about.
+    public var failed: Int
+    /// The latest failure's error, when there is one.
+    public var lastError: String?
 }

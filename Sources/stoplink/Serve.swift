@@ -43,7 +43,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The hour (0-23, UTC) from which each day's email digest is sent (env STOPLINK_EMAIL_DIGEST_HOUR; default 7).")
     var emailDigestHour: Int?
 
-    @Flag(help: "On an empty database, create a demo company, campaign, link, API key and owner login, and print them.")
+    @Flag(help: "On an empty database, create a demo company with campaigns, opt-outs and a review item, a link, API key and owner login, and print them.")
     var demo = false
 
     @OptionGroup var connections: ServeConnectionOptions

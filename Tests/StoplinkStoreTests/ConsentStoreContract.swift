@@ -149,4 +149,67 @@ struct ConsentStoreContract {
             #expect(try await store.history(companyID: company.id, phone: number).count == 1)
         }
     }
+
+    @Test("a number's history keeps the raw inbound text and the dashboard user of each row", arguments: StoreFactory.all)
+    func historyDetail(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone(1)
+            let ann = ConsentActor(userID: "user-1", email: "ann@acme.example")
+            var stop = Sample.optOut(company, number, source: .keyword)
+            stop.rawText = "STOP please"
+
+            _ = try await store.recordOptOut(stop)
+            _ = try await store.recordOptIn(companyID: company.id, phone: number, source: .dashboard, evidence: "asked", actor: ann, at: Sample.now + 1)
+            _ = try await store.recordOptOut(OptOutRequest(
+                companyID: company.id, phone: number, scope: .all, source: .dashboard, reasonText: "by phone", occurredAt: Sample.now + 2, actor: ann
+            ))
+            let history = try await store.history(companyID: company.id, phone: number)
+
+            #expect(history.map(\.rawText) == ["STOP please", nil, nil])
+            #expect(history.map(\.actor) == [nil, ann, ann])
+            #expect(history.last?.reasonText == "by phone")
+            // The feed reads no detail it does not show.
+            #expect(try await store.events(companyID: company.id, after: 0, upTo: 10, limit: 10).allSatisfy { $0.actor == nil && $0.rawText == nil })
+        }
+    }
+
+    @Test("the list filters by scope, source, campaign and time, newest first, and pages without gaps or repeats", arguments: StoreFactory.all)
+    func filteredList(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, campaign) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Globex", defaultCountry: "NL", defaultLanguage: "en", at: Sample.now)
+            for index in 0..<30 {
+                // Pairs share a time, so the order among equal times is by number.
+                let at = Sample.now - Double(index / 2) * 60
+                _ = try await store.recordOptOut(Sample.optOut(
+                    company, try Sample.phone(index), scope: index % 3 == 0 ? .all : .marketing, source: index % 2 == 0 ? .link : .api,
+                    campaign: index % 2 == 0 ? campaign : nil, at: at
+                ))
+            }
+            _ = try await store.recordOptOut(Sample.optOut(other, try Sample.phone(0)))
+
+            var pages: [[Suppression]] = []
+            var after: SuppressionPosition?
+            repeat {
+                let page = try await store.suppressions(companyID: company.id, matching: SuppressionFilter(), after: after, limit: 7)
+                pages.append(page)
+                after = page.last.map(SuppressionPosition.init)
+            } while pages.last?.count == 7
+            let all = pages.flatMap { $0 }
+            let linkAll = SuppressionFilter(scope: .all, source: .link, campaignRef: "spring-sale")
+            let window = SuppressionFilter(since: Sample.now - 4 * 60, before: Sample.now - 60)
+
+            #expect(all.count == 30)
+            #expect(Set(all.map(\.phone)).count == 30)
+            #expect(all.map(\.phone.e164) == all.sorted { ($0.since, $1.phone.e164) > ($1.since, $0.phone.e164) }.map(\.phone.e164))
+            #expect(all.first?.phone == (try Sample.phone(0)))
+            #expect(try await store.suppressions(companyID: company.id, matching: linkAll, after: nil, limit: 100).map(\.phone)
+                    == (try [0, 6, 12, 18, 24].map { try Sample.phone($0) }))
+            #expect(try await store.suppressionCount(companyID: company.id, matching: linkAll) == 5)
+            #expect(try await store.suppressionCount(companyID: company.id, matching: window) == 6)
+            #expect(try await store.suppressionCount(companyID: company.id, matching: SuppressionFilter()) == 30)
+            #expect(try await store.suppressionCount(companyID: other.id, matching: SuppressionFilter(campaignRef: "spring-sale")) == 0)
+        }
+    }
 }

@@ -40,4 +40,20 @@ struct ImportStoreContract {
             #expect(try await store.suppression(companyID: company.id, phone: try Sample.phone(2))?.scope == .all)
         }
     }
+
+    @Test("an import says for each row whether it was added, and keeps the importing user", arguments: StoreFactory.all)
+    func perRow(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(2)))
+            let ann = ConsentActor(userID: "user-1", email: "ann@acme.example")
+            let rows = try [1, 2, 3, 1].map { ImportRow(phone: try Sample.phone($0), optedOutAt: Sample.now, reason: nil) }
+
+            let counts = try await store.importOptOuts(companyID: company.id, rows: rows, scope: .marketing, actor: ann)
+
+            #expect(counts.addedRows == [true, false, true, false])
+            #expect(counts.added == 2 && counts.already == 2)
+            #expect(try await store.history(companyID: company.id, phone: try Sample.phone(1)).map(\.actor) == [ann])
+        }
+    }
 }

@@ -170,4 +170,31 @@ struct InboundStoreContract {
             #expect(try await store.history(companyID: company.id, phone: number).count == 1)
         }
     }
+
+    @Test("a reviewed reply applied by a user keeps its text and the user on the ledger row; parallel resolves apply it once", arguments: StoreFactory.all)
+    func reviewedByUser(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone(1)
+            let ann = ConsentActor(userID: "user-1", email: "ann@acme.example")
+            _ = try await store.processInbound(
+                message(company, id: "SM1", from: number, text: "stop it please"), decision: .init(action: .review, reply: nil, reviewDeadline: Sample.now + Sample.day)
+            )
+            let queued = try #require(try await store.reviewQueue(companyID: company.id).first)
+
+            let resolved = try await withThrowingTaskGroup(of: ReviewItem?.self) { group in
+                for index in 0..<Sample.writers {
+                    group.addTask {
+                        try await store.resolveReview(id: queued.id, companyID: company.id, apply: index % 2 == 0, actor: ann, at: Sample.now + 60)
+                    }
+                }
+                return try await group.reduce(into: [ReviewItem]()) { if let item = $1 { $0.append(item) } }
+            }
+
+            #expect(resolved.count == 1)
+            let history = try await store.history(companyID: company.id, phone: number)
+            #expect(history.count <= 1)
+            #expect(history.allSatisfy { $0.actor == ann && $0.rawText == "stop it please" && $0.source == .keyword })
+        }
+    }
 }

@@ -112,6 +112,11 @@ struct SQLiteStoreTests {
         "UPDATE inbound_messages SET action = 'shrug'",
         "UPDATE inbound_messages SET scope = 'most'",
         "UPDATE inbound_messages SET status = 'lost'",
+        "UPDATE consent_events SET user_email = 'ann@acme.example'",
+        """
+        INSERT INTO consent_events (company_id, action, phone, scope, source, occurred_at, company_seq)
+        SELECT company_id, 'opt_out', phone, scope, 'dashboard', occurred_at, 999 FROM consent_events LIMIT 1
+        """,
     ])
     func badValuesAreRefused(update: String) async throws {
         try await withDirectory { directory in

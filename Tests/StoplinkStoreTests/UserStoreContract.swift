@@ -112,4 +112,65 @@ struct UserStoreContract {
             #expect(try await store.removeUser(companyID: acme.id, email: ann.email) == nil)
         }
     }
+
+    @Test("a role changes for the named company's user only; the last owner cannot be demoted or removed", arguments: StoreFactory.all)
+    func rolesAndLastOwner(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (acme, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Other", defaultCountry: "de", defaultLanguage: "de", at: Sample.now)
+            let ann = try await store.createUser(companyID: acme.id, email: "ann@acme.example", role: .owner, passwordHash: "h", at: Sample.now)
+            let bob = try await store.createUser(companyID: acme.id, email: "bob@acme.example", role: .marketer, passwordHash: "h", at: Sample.now)
+
+            #expect(try await store.setRole(companyID: other.id, email: bob.email, role: .owner) == nil)
+            await #expect(throws: StoreError.lastOwner(ann.email)) {
+                try await store.setRole(companyID: acme.id, email: "ANN@acme.example", role: .marketer)
+            }
+            await #expect(throws: StoreError.lastOwner(ann.email)) {
+                try await store.removeUser(companyID: acme.id, email: ann.email, keepingAnOwner: true)
+            }
+            #expect(try await store.user(id: ann.id)?.role == .owner)
+            #expect(try await store.removeUser(companyID: acme.id, email: bob.email, keepingAnOwner: true)?.id == bob.id)
+
+            let promoted = try await store.createUser(companyID: acme.id, email: "cy@acme.example", role: .marketer, passwordHash: "h", at: Sample.now)
+            #expect(try await store.setRole(companyID: acme.id, email: promoted.email, role: .owner)?.role == .owner)
+            #expect(try await store.setRole(companyID: acme.id, email: ann.email, role: .marketer)?.role == .marketer)
+            #expect(try await store.user(id: ann.id)?.role == .marketer)
+            // Without the rule (the command line's `user remove`), the last owner can go.
+            #expect(try await store.removeUser(companyID: acme.id, email: promoted.email)?.id == promoted.id)
+        }
+    }
+
+    @Test("two owners who demote or remove each other at once leave one owner", arguments: StoreFactory.all)
+    func parallelDemotions(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            var owners: [String] = []
+            for index in 0..<Sample.writers {
+                owners.append(try await store.createUser(
+                    companyID: company.id, email: "owner\(index)@acme.example", role: .owner, passwordHash: "h", at: Sample.now
+                ).email)
+            }
+
+            let changed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for (index, email) in owners.enumerated() {
+                    group.addTask {
+                        do {
+                            if index.isMultiple(of: 2) {
+                                return try await store.setRole(companyID: company.id, email: email, role: .marketer) != nil
+                            }
+                            return try await store.removeUser(companyID: company.id, email: email, keepingAnOwner: true) != nil
+                        } catch StoreError.lastOwner {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+
+            let remaining = try await store.users(companyID: company.id).filter { $0.role == .owner }
+            #expect(changed == Sample.writers - 1)
+            #expect(remaining.count == 1)
+        }
+    }
 }
+

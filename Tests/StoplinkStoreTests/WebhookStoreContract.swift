@@ -129,6 +129,42 @@ struct WebhookStoreContract {
         }
     }
 
+    @Test("failing endpoints: retrying or failed since a moment, or disabled; healthy ones and other companies' left out", arguments: StoreFactory.all)
+    func failingEndpoints(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Other", defaultCountry: "nl", defaultLanguage: "nl", at: Sample.now)
+            let healthy = try await store.createEndpoint(companyID: company.id, url: "https://ok.example", description: "", eventTypes: [], at: Sample.now)
+            let flaky = try await store.createEndpoint(companyID: company.id, url: "https://flaky.example", description: "", eventTypes: [], at: Sample.now + 1)
+            let gone = try await store.createEndpoint(companyID: company.id, url: "https://gone.example", description: "", eventTypes: [], at: Sample.now + 2)
+            _ = try await store.createEndpoint(companyID: other.id, url: "https://other.example", description: "", eventTypes: [], at: Sample.now)
+            _ = try await store.setEndpointEnabled(id: gone.id, companyID: company.id, enabled: false, reason: "answered 410")
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1)))
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(2)))
+            let claimed = try await claim(store)
+            let healthyDeliveries = try #require(claimed.first { $0.0.id == healthy.id }?.1.map(\.0))
+            let flakyDeliveries = try #require(claimed.first { $0.0.id == flaky.id }?.1.map(\.0))
+            try await store.recordAttempts(healthyDeliveries.map { ($0.id, healthy.id, .succeeded(statusCode: 200)) }, at: Sample.now)
+            try await store.recordAttempts([
+                (flakyDeliveries[0].id, flaky.id, .failed(statusCode: 500, error: "answered 500", retryAt: nil)),
+                (flakyDeliveries[1].id, flaky.id, .failed(statusCode: nil, error: "timed out", retryAt: Sample.now + 300)),
+            ], at: Sample.now)
+
+            let failing = try await store.failingEndpoints(companyID: company.id, since: Sample.now - Sample.day)
+            let later = try await store.failingEndpoints(companyID: company.id, since: Sample.now + 1)
+
+            #expect(failing.map(\.endpoint.url) == ["https://flaky.example", "https://gone.example"])
+            #expect(failing.first?.retrying == 1)
+            #expect(failing.first?.failed == 1)
+            #expect(failing.first?.lastError == "timed out")
+            #expect(failing.last?.endpoint.enabled == false)
+            // The failure for good is older than `since`; the retry still counts.
+            #expect(later.first?.failed == 0)
+            #expect(later.first?.retrying == 1)
+            #expect(try await store.failingEndpoints(companyID: other.id, since: Sample.now - Sample.day).isEmpty)
+        }
+    }
+
     @Test("each endpoint numbers its deliveries 1, 2, 3, whatever other endpoints receive", arguments: StoreFactory.all)
     func numberedPerEndpoint(factory: StoreFactory) async throws {
         try await factory.withStore { store in
@@ -194,6 +230,37 @@ struct WebhookStoreContract {
             #expect(empty == DeliveryBacklog(count: 0, oldest: nil))
             #expect(pending == DeliveryBacklog(count: 2, oldest: Sample.now))
             #expect(afterOne == DeliveryBacklog(count: 1, oldest: Sample.now + 60))
+        }
+    }
+
+    @Test("test events are logged newest first, only the latest are kept, and they go with their endpoint", arguments: StoreFactory.all)
+    func testDeliveries(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            let other = try await store.createEndpoint(companyID: company.id, url: "https://b.example", description: "", eventTypes: [], at: Sample.now)
+            let sent = (0..<(WebhookTestDelivery.kept + 3)).map { index in
+                WebhookTestDelivery(
+                    endpointID: endpoint.id, messageID: "msg_test_\(index)", succeeded: index.isMultiple(of: 2),
+                    statusCode: index.isMultiple(of: 2) ? 200 : nil, error: index.isMultiple(of: 2) ? nil : "could not reach the endpoint",
+                    sentAt: Sample.now + Double(index)
+                )
+            }
+            for test in sent { try await store.recordTestDelivery(test) }
+            let othersTest = WebhookTestDelivery(endpointID: other.id, messageID: "msg_test_other", succeeded: true, statusCode: 204, error: nil, sentAt: Sample.now)
+            try await store.recordTestDelivery(othersTest)
+
+            let logged = try await store.testDeliveries(endpointID: endpoint.id, limit: 100)
+
+            #expect(logged == Array(sent.reversed().prefix(WebhookTestDelivery.kept)))
+            #expect(try await store.testDeliveries(endpointID: endpoint.id, limit: 2) == Array(sent.reversed().prefix(2)))
+            #expect(try await store.testDeliveries(endpointID: other.id, limit: 100) == [othersTest])
+            #expect(try await store.deliveries(endpointID: endpoint.id, limit: 100).isEmpty)
+
+            #expect(try await store.deleteEndpoint(id: endpoint.id, companyID: company.id))
+
+            #expect(try await store.testDeliveries(endpointID: endpoint.id, limit: 100).isEmpty)
+            #expect(try await store.testDeliveries(endpointID: other.id, limit: 100) == [othersTest])
         }
     }
 }

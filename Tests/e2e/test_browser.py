@@ -39,6 +39,7 @@ def test_a_person_opts_out_on_a_phone(browser, demo_server):
     phone = browser.find_element(By.ID, "phone")
     assert phone.get_attribute("type") == "tel"
     assert width <= viewport, "the page scrolls sideways at 360 px"
+    assert viewport <= browser.execute_script("return screen.width"), "the page is wider than the phone's screen"
 
     phone.send_keys("06 12 34 56 78")
     browser.find_element(By.CSS_SELECTOR, "label[for=r-never_signed_up]").click()

@@ -74,9 +74,13 @@ def serious_violations(driver):
 
 
 def assert_no_sideways_scroll(driver, page):
+    """Under phone emulation Chromium widens the layout viewport to fit content that sticks out,
+    so the page is also checked against the emulated screen, not only against its own window."""
     width = driver.execute_script("return document.documentElement.scrollWidth")
     viewport = driver.execute_script("return window.innerWidth")
+    screen = driver.execute_script("return screen.width")
     assert width <= viewport, f"the {page} page scrolls sideways: {width} px in {viewport} px"
+    assert viewport <= screen, f"the {page} page is wider than the screen: {viewport} px on {screen} px"
 
 
 def test_log_in_with_the_demo_login_and_see_the_overview(sized_browser, demo_server):

@@ -111,19 +111,23 @@ struct CampaignsAPI: Sendable {
         let company = try context.requireCompany()
         var text = CSVWriter.row(Self.statsColumns)
         for campaign in try await store.campaigns(companyID: company.id) {
-            let stats = try await store.stats(campaign: campaign, reasonTextLimit: 1, reasonTextsBefore: nil)
-            text += CSVWriter.row([
-                CSVWriter.field(campaign.ref, guardFormula: true), CSVWriter.field(campaign.name, guardFormula: true),
-                campaign.purpose.rawValue, APIJSON.timestamp(campaign.createdAt), String(stats.links), String(stats.visits.human),
-                String(stats.visits.bot), String(stats.visits.uniqueHumans), String(stats.optOuts),
-                String(Self.rate(stats.optOuts, of: stats.links)),
-            ] + ConsentSource.allCases.map { String(stats.optOutsBySource[$0.rawValue] ?? 0) })
+            text += Self.statsRow(campaign: campaign, stats: try await store.stats(campaign: campaign, reasonTextLimit: 1, reasonTextsBefore: nil))
         }
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"stats.csv\""],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text))
         )
+    }
+
+    /// One campaign's line of `stats.csv` (`statsColumns`); the dashboard's download has it too.
+    static func statsRow(campaign: Campaign, stats: CampaignStats) -> String {
+        CSVWriter.row([
+            CSVWriter.field(campaign.ref, guardFormula: true), CSVWriter.field(campaign.name, guardFormula: true),
+            campaign.purpose.rawValue, APIJSON.timestamp(campaign.createdAt), String(stats.links), String(stats.visits.human),
+            String(stats.visits.bot), String(stats.visits.uniqueHumans), String(stats.optOuts),
+            String(rate(stats.optOuts, of: stats.links)),
+        ] + ConsentSource.allCases.map { String(stats.optOutsBySource[$0.rawValue] ?? 0) })
     }
 
     private func campaign(_ request: Request, _ context: AppRequestContext) async throws -> Campaign {

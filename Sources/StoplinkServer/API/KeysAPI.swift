@@ -22,10 +22,18 @@ struct KeysAPI: Sendable {
     @Sendable func create(request: Request, context: AppRequestContext) async throws -> Response {
         let company = try context.requireCompany()
         let body = try await APIJSON.decode(CreateRequest.self, from: request)
-        let name = body.name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard name.count <= 100 else { throw APIError.invalid("name", "at most 100 characters") }
+        guard let name = Self.validName(body.name ?? "") else { throw APIError.invalid("name", Self.nameRule) }
         let (key, stored) = try await store.createKey(companyID: company.id, name: name, at: clock.now())
         return try APIJSON.response(KeyView(stored, key: key), status: .created).showingSecretOnce()
+    }
+
+    static let nameLimit = 100
+    static let nameRule = "at most 100 characters"
+
+    /// A key's name as it is stored (trimmed), or nil when it is too long.
+    static func validName(_ given: String) -> String? {
+        let name = given.trimmingCharacters(in: .whitespacesAndNewlines)
+        return name.count <= nameLimit ? name : nil
     }
 
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> Response {

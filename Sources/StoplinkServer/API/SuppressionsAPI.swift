@@ -77,55 +77,26 @@ struct SuppressionsAPI: Sendable {
         guard request.sendsCSV else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the opt-outs as text/csv")
         }
-        let now = clock.now()
-        var reader = RecipientCSVReader(extraColumns: ["opted_out_at", "reason"])
-        var rows: [ImportRow] = []
+        var importer = OptOutImporter(store: store, company: company, actor: nil, now: clock.now(), metrics: metrics)
         var answer = ImportAnswer(added: 0, already: 0, rejected: [])
-
-        func flush() async throws {
-            guard !rows.isEmpty else { return }
-            let counts = try await store.importOptOuts(companyID: company.id, rows: rows, scope: company.optOutScope)
-            answer.added += counts.added
-            metrics.optOuts(source: .import, count: counts.added)
-            answer.already += counts.already
-            rows.removeAll(keepingCapacity: true)
-        }
-        func take(_ lines: [RecipientLine]) async throws {
-            for line in lines {
-                let phone: PhoneNumber
-                do {
-                    phone = try PhoneNumber(parsing: line.phone, defaultRegion: company.defaultCountry)
-                } catch {
-                    answer.rejected.append(LineError(line: line.line, input: line.phone, reason: error.description))
-                    continue
+        func count(_ results: [OptOutImporter.LineResult]) {
+            for result in results {
+                switch result.outcome {
+                case .added: answer.added += 1
+                case .already: answer.already += 1
+                case .rejected(let reason): answer.rejected.append(LineError(line: result.line, input: result.input, reason: reason))
                 }
-                let timeText = line["opted_out_at"].trimmingCharacters(in: .whitespaces)
-                var when = now
-                if !timeText.isEmpty {
-                    guard let parsed = APIJSON.parseTimestamp(timeText), parsed <= now else {
-                        answer.rejected.append(LineError(line: line.line, input: line.phone, reason: "opted_out_at must be an RFC 3339 time or date, not in the future"))
-                        continue
-                    }
-                    when = parsed
-                }
-                rows.append(ImportRow(phone: phone, optedOutAt: when, reason: FreeText.clean(line["reason"], limit: 200)))
-                if rows.count >= RecipientCSVReader.batchSize { try await flush() }
             }
         }
         do {
             for try await chunk in request.body {
-                try await take(reader.feed(chunk.readableBytesView))
+                count(try await importer.feed(chunk.readableBytesView))
+                if importer.stopped { break }
             }
-            try await take(reader.finish())
+            count(try await importer.finish())
         } catch let error as RecipientCSVError {
-            guard reader.layout != nil, case .invalidCSV = error else {
-                throw APIError(.unprocessableContent, error.code, error.description)
-            }
-            try await flush()
-            answer.rejected.append(LineError(line: error.line ?? 0, input: "", reason: error.description + "; the rest of the file was not read"))
-            return try APIJSON.response(answer)
+            throw APIError(.unprocessableContent, error.code, error.description)
         }
-        try await flush()
         return try APIJSON.response(answer)
     }
 

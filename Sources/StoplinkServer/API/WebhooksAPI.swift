@@ -60,7 +60,7 @@ struct WebhooksAPI: Sendable {
         try await check(url: body.url)
         let types = try Self.eventTypes(body.eventTypes)
         let endpoint = try await store.createEndpoint(
-            companyID: company.id, url: body.url, description: String((body.description ?? "").prefix(500)),
+            companyID: company.id, url: body.url, description: Self.storedDescription(body.description ?? ""),
             eventTypes: types, at: clock.now()
         )
         return try APIJSON.response(EndpointView(endpoint, showSecret: true), status: .created).showingSecretOnce()
@@ -148,24 +148,17 @@ struct WebhooksAPI: Sendable {
         return try APIJSON.response(DeliveryView(delivery, eventIDs: dispatcher.eventIDs))
     }
 
-    /// Sends a signed `webhook.test` event at once and says what came back.
+    /// Sends a signed `webhook.test` event at once, logs it, and says what came back.
     @Sendable func test(request: Request, context: AppRequestContext) async throws -> Response {
         let endpoint = try await endpoint(context)
-        let id = "msg_test_" + ShortCode.generate(length: 16)
-        let result = await dispatcher.send(body: try WebhookPayload.test(id: id, at: clock.now()), id: id, to: endpoint)
+        let test = try await dispatcher.sendTest(to: endpoint)
         struct Answer: Encodable {
             var id: String
             var delivered: Bool
             var statusCode: Int?
             var error: String?
         }
-        switch result {
-        case .answered(let status, _, let text):
-            let ok = (200..<300).contains(status)
-            return try APIJSON.response(Answer(id: id, delivered: ok, statusCode: status, error: ok ? nil : "answered \(status): \(text)"))
-        case .notSent(let error):
-            return try APIJSON.response(Answer(id: id, delivered: false, statusCode: nil, error: error))
-        }
+        return try APIJSON.response(Answer(id: test.messageID, delivered: test.succeeded, statusCode: test.statusCode, error: test.error))
     }
 
     // MARK: Helpers
@@ -178,8 +171,14 @@ struct WebhooksAPI: Sendable {
     }
 
     private func check(url: String) async throws {
-        guard url.count <= 2_000 else { throw APIError.invalid("url", "at most 2,000 characters") }
         if let problem = await policy.problem(with: url) { throw APIError.invalid("url", problem) }
+    }
+
+    static let descriptionLimit = 500
+
+    /// What is kept of an endpoint's description: its first 500 characters.
+    static func storedDescription(_ description: String) -> String {
+        String(description.prefix(descriptionLimit))
     }
 
     static func eventTypes(_ types: [String]?) throws -> [String] {

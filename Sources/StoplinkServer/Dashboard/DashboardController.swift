@@ -29,6 +29,8 @@ struct DashboardController: Sendable {
     /// Checked when a login names an unknown email, so the answer takes as long as for a known one.
     let decoyHash: String
     let abuse: AbuseLimits
+    /// Sends the settings pages' test events and checks their endpoints' URLs.
+    let webhooks: WebhookDispatcher
 
     func addRoutes(to router: Router<AppRequestContext>) {
         let open = router.group("dashboard")
@@ -41,7 +43,6 @@ struct DashboardController: Sendable {
             .group(context: DashboardContext.self)
         signedIn.get(use: overview)
         signedIn.post("logout", use: logout)
-        signedIn.get("campaigns/{ref}", use: campaign)
         signedIn.get("settings/audit", use: audit)
         addCampaignRoutes(to: signedIn)
         addNumberRoutes(to: signedIn)
@@ -128,35 +129,25 @@ struct DashboardController: Sendable {
         let sources: [[String: Any]] = ConsentSource.allCases.map { source in
             ["name": Self.sourceName(source), "counts": counts.map { $0[source.rawValue] ?? 0 }]
         }
-        var campaigns: [[String: Any]] = []
-        for campaign in try await store.campaigns(companyID: company.id).reversed().prefix(Self.latestCampaigns) {
-            let stats = try await store.stats(campaign: campaign, reasonTextLimit: 0, reasonTextsBefore: nil)
-            campaigns.append([
-                "name": campaign.name.isEmpty ? campaign.ref : campaign.name, "ref": campaign.ref,
-                "href": "/dashboard/campaigns/\(Self.pathComponent(campaign.ref))",
-                "links": stats.links, "human_visits": stats.visits.human, "opt_outs": stats.optOuts,
-                "rate": Self.percent(CampaignsAPI.rate(stats.optOuts, of: stats.links)),
-            ])
+        let latest = try await store.campaignSummaries(
+            companyID: company.id, sort: .created, descending: true, limit: Self.latestCampaigns, offset: 0
+        )
+        let campaigns: [[String: Any]] = latest.summaries.map { summary in
+            [
+                "name": Self.displayName(summary.campaign), "ref": summary.campaign.ref,
+                "href": "/dashboard/campaigns/\(Self.pathComponent(summary.campaign.ref))",
+                "links": summary.links, "human_visits": summary.humanVisits, "opt_outs": summary.optOuts,
+                "rate": Self.percent(CampaignsAPI.rate(summary.optOuts, of: summary.links)),
+            ]
         }
-        return try page("overview", context.visitor, nav: "overview", values: [
+        var values: [String: Any] = [
             "periods": zip(periods, counts).map { period, count in
                 ["label": period.label, "total": count.values.reduce(0, +)] as [String: Any]
             },
             "sources": sources, "campaigns": campaigns, "has_campaigns": !campaigns.isEmpty, "campaign_count": campaigns.count,
-        ])
-    }
-
-    @Sendable func campaign(request: Request, context: DashboardContext) async throws -> Response {
-        let ref = context.parameters.get("ref") ?? ""
-        guard let campaign = try await store.campaign(companyID: context.visitor.company.id, ref: ref) else {
-            return try notFound(context.visitor)
-        }
-        let stats = try await store.stats(campaign: campaign, reasonTextLimit: 0, reasonTextsBefore: nil)
-        return try page("campaign", context.visitor, nav: nil, values: [
-            "name": campaign.name.isEmpty ? campaign.ref : campaign.name, "ref": campaign.ref, "purpose": campaign.purpose.rawValue,
-            "links": stats.links, "human_visits": stats.visits.human, "bot_visits": stats.visits.bot, "opt_outs": stats.optOuts,
-            "rate": Self.percent(CampaignsAPI.rate(stats.optOuts, of: stats.links)),
-        ])
+        ]
+        values.merge(try await overviewExtras(context.visitor)) { $1 }
+        return try page("overview", context.visitor, nav: "overview", values: values)
     }
 
     /// Owners only: a marketer gets the same 404 as for a page that does not exist.

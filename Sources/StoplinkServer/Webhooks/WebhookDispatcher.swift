@@ -46,7 +46,8 @@ public final class WebhookDispatcher: Service, Sendable {
 
     private let store: any Store
     private let clock: any WallClock
-    private let policy: WebhookURLPolicy
+    /// Where webhooks may go; also what endpoints are checked against when saved.
+    let policy: WebhookURLPolicy
     private let logger: Logger
     /// The `webhook-id` of each event.
     let eventIDs: WebhookEventID
@@ -202,6 +203,26 @@ public final class WebhookDispatcher: Service, Sendable {
     public enum SendResult: Sendable, Equatable {
         case answered(status: Int, retryAfter: TimeInterval?, text: String)
         case notSent(String)
+    }
+
+    /// Sends a signed `webhook.test` event at once, over a connection of its own, and logs what
+    /// came back in the endpoint's delivery log (`WebhookStore.recordTestDelivery`).
+    func sendTest(to endpoint: WebhookEndpoint) async throws -> WebhookTestDelivery {
+        let id = "msg_test_" + ShortCode.generate(length: 16)
+        let sentAt = clock.now()
+        let test: WebhookTestDelivery
+        switch await send(body: try WebhookPayload.test(id: id, at: sentAt), id: id, to: endpoint) {
+        case .answered(let status, _, let text):
+            let ok = (200..<300).contains(status)
+            test = WebhookTestDelivery(
+                endpointID: endpoint.id, messageID: id, succeeded: ok, statusCode: status,
+                error: ok ? nil : "answered \(status)\(text.isEmpty ? "" : ": \(text)")", sentAt: sentAt
+            )
+        case .notSent(let error):
+            test = WebhookTestDelivery(endpointID: endpoint.id, messageID: id, succeeded: false, statusCode: nil, error: error, sentAt: sentAt)
+        }
+        try await store.recordTestDelivery(test)
+        return test
     }
 
     /// Signs and posts one message over a connection of its own (the test event).

@@ -34,8 +34,12 @@ struct WebhookURLPolicy: Sendable {
         self.resolve = resolve
     }
 
-    /// Why `url` may not receive webhooks, or nil when it may.
+    static let maximumURLLength = 2_000
+
+    /// Why `url` may not receive webhooks, or nil when it may: what an endpoint is checked
+    /// against when it is saved, through the API or the dashboard.
     func problem(with url: String) async -> String? {
+        guard url.count <= Self.maximumURLLength else { return "at most 2,000 characters" }
         if case .refused(let problem) = await check(url) { return problem }
         return nil
     }

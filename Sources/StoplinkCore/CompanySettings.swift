@@ -1,13 +1,45 @@
 import Foundation
 
 /// A reason a recipient can pick on the page; `labels` per language, `en` used when one is missing.
+/// A retired reason stays in the company's list, so the opt-outs that gave it keep a label, but
+/// is no longer offered on the page.
 public struct Reason: Codable, Equatable, Sendable {
     public var key: String
     public var labels: [String: String]
+    public var retired: Bool
 
-    public init(key: String, labels: [String: String]) {
+    public init(key: String, labels: [String: String], retired: Bool = false) {
         self.key = key
         self.labels = labels
+        self.retired = retired
+    }
+
+    /// The label in `language`, else the English one, else the key.
+    public func label(language: String) -> String {
+        labels[language] ?? labels[Language.fallback] ?? key
+    }
+
+    /// The reasons a recipient is offered: the list without the retired ones, in its order.
+    public static func offered(_ reasons: [Reason]) -> [Reason] {
+        reasons.filter { !$0.retired }
+    }
+
+    enum CodingKeys: String, CodingKey { case key, labels, retired }
+
+    /// Lists stored before reasons could be retired have no `retired` field.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        key = try container.decode(String.self, forKey: .key)
+        labels = try container.decode([String: String].self, forKey: .labels)
+        retired = try container.decodeIfPresent(Bool.self, forKey: .retired) ?? false
+    }
+
+    /// `retired` is written only when set, so an active reason is stored as before.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(labels, forKey: .labels)
+        if retired { try container.encode(true, forKey: .retired) }
     }
 }
 
@@ -29,7 +61,10 @@ public struct SettingProblem: Equatable, Sendable, CustomStringConvertible {
 public struct CompanySettingsChange: Equatable, Sendable {
     public static let maximumNameLength = 200
     public static let maximumTextLength = 2_000
+    /// Reasons offered on the page at once.
     public static let maximumReasons = 12
+    /// Reasons kept in the list, retired ones included.
+    public static let maximumStoredReasons = 50
     public static let maximumKeywords = 50
     public static let maximumLineTextLength = 200
 
@@ -153,7 +188,12 @@ public struct CompanySettingsChange: Equatable, Sendable {
 
     static func problems(withReasons reasons: [Reason]) -> [SettingProblem] {
         var problems: [SettingProblem] = []
-        if reasons.count > maximumReasons { problems.append(.init(field: "reasons", reason: "at most \(maximumReasons) reasons")) }
+        if Reason.offered(reasons).count > maximumReasons {
+            problems.append(.init(field: "reasons", reason: "at most \(maximumReasons) reasons that are not retired"))
+        }
+        if reasons.count > maximumStoredReasons {
+            problems.append(.init(field: "reasons", reason: "at most \(maximumStoredReasons) reasons, retired ones included"))
+        }
         var seen: Set<String> = []
         for (index, reason) in reasons.enumerated() {
             let field = "reasons[\(index)]"

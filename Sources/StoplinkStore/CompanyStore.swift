@@ -8,5 +8,10 @@ public protocol CompanyStore: Sendable {
     func company(id: String) async throws -> Company?
     /// Saves a company's name and settings; throws `StoreError.companyNotFound` for an unknown id.
     func updateCompany(_ company: Company) async throws
+    /// Reads a company, lets `change` edit it and saves the result, as one transaction: changes
+    /// made at the same time are applied one after the other, none lost. When `change` throws,
+    /// nothing is saved and the error is rethrown. Throws `StoreError.companyNotFound` for an
+    /// unknown id.
+    func updateCompany<T: Sendable>(id: String, _ change: @Sendable (inout Company) throws -> T) async throws -> T
     func companyCount() async throws -> Int
 }

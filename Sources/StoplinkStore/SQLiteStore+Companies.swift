@@ -29,11 +29,28 @@ extension SQLiteStore {
     }
 
     public func updateCompany(_ company: Company) async throws {
+        let arguments = try Self.updateArguments(company)
+        try await writer.write { db in try Self.update(company.id, arguments: arguments, db) }
+    }
+
+    public func updateCompany<T: Sendable>(id: String, _ change: @Sendable (inout Company) throws -> T) async throws -> T {
+        try await writer.write { db in
+            guard var company = try Row.fetchOne(db, sql: "SELECT * FROM companies WHERE id = ?", arguments: [id]).map(Self.company) else {
+                throw StoreError.companyNotFound(id)
+            }
+            let result = try change(&company)
+            company.id = id
+            try Self.update(id, arguments: try Self.updateArguments(company), db)
+            return result
+        }
+    }
+
+    private static func updateArguments(_ company: Company) throws -> StatementArguments {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let reasons = try company.reasons.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let json = { (value: [String: String]) in String(decoding: try encoder.encode(value), as: UTF8.self) }
-        let arguments: StatementArguments = [
+        return [
             company.name, company.defaultCountry, company.defaultLanguage, company.optOutScope.rawValue, reasons,
             try json(company.pageText), try json(company.helpText), try json(company.confirmationText),
             company.inboundPolicy.rawValue, company.twilioAuthToken,
@@ -41,19 +58,21 @@ extension SQLiteStore {
             String(decoding: try encoder.encode(company.messageRules), as: UTF8.self),
             company.retention.visitsDays, company.retention.reasonsDays, company.retention.inboundDays, company.id,
         ]
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE companies SET name = ?, default_country = ?, default_language = ?, opt_out_scope = ?,
-                        reasons = ?, page_text = ?, help_text = ?, confirmation_text = ?, inbound_policy = ?,
-                        twilio_auth_token = ?, keywords = ?, message_rules = ?,
-                        retain_visits_days = ?, retain_reasons_days = ?, retain_inbound_days = ?
-                    WHERE id = ?
-                    """,
-                arguments: arguments
-            )
-            if db.changesCount == 0 { throw StoreError.companyNotFound(company.id) }
-        }
+    }
+
+    /// Writes every setting of the company `id`; `arguments` from `updateArguments`, whose last is the id.
+    private static func update(_ id: String, arguments: StatementArguments, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE companies SET name = ?, default_country = ?, default_language = ?, opt_out_scope = ?,
+                    reasons = ?, page_text = ?, help_text = ?, confirmation_text = ?, inbound_policy = ?,
+                    twilio_auth_token = ?, keywords = ?, message_rules = ?,
+                    retain_visits_days = ?, retain_reasons_days = ?, retain_inbound_days = ?
+                WHERE id = ?
+                """,
+            arguments: arguments
+        )
+        if db.changesCount == 0 { throw StoreError.companyNotFound(id) }
     }
 
     public func companyCount() async throws -> Int {

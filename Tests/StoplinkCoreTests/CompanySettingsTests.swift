@@ -1,3 +1,4 @@
+import Foundation
 import StoplinkCore
 import Testing
 
@@ -53,6 +54,24 @@ struct CompanySettingsTests {
         let problems = change.checked().problems
         #expect(problems.map(\.field) == ["name", "reasons", "keywords.help"])
         #expect(problems.first?.reason == "must be 1–200 characters")
+    }
+
+    @Test("Retired reasons count towards the stored limit, not the offered one, and are not offered")
+    func retiredReasons() throws {
+        let active = (0..<12).map { Reason(key: "a\($0)", labels: ["en": "A"]) }
+        let retired = (0..<38).map { Reason(key: "r\($0)", labels: ["en": "R"], retired: true) }
+        let oneMoreActive = CompanySettingsChange(reasons: active + retired + [Reason(key: "extra", labels: ["en": "E"])])
+        let oneMoreRetired = CompanySettingsChange(reasons: active + retired + [Reason(key: "extra", labels: ["en": "E"], retired: true)])
+
+        #expect(CompanySettingsChange(reasons: active + retired).checked().problems.isEmpty)
+        #expect(oneMoreActive.checked().problems.map(\.reason) == [
+            "at most 12 reasons that are not retired", "at most 50 reasons, retired ones included",
+        ])
+        #expect(oneMoreRetired.checked().problems.map(\.reason) == ["at most 50 reasons, retired ones included"])
+        #expect(Reason.offered(retired + active).map(\.key) == active.map(\.key))
+        let decoded = try JSONDecoder().decode([Reason].self, from: Data(#"[{"key":"k","labels":{"en":"K"}}]"#.utf8))
+        #expect(decoded == [Reason(key: "k", labels: ["en": "K"], retired: false)])
+        #expect(String(decoding: try JSONEncoder().encode(decoded[0]), as: UTF8.self).contains("retired") == false)
     }
 
     @Test("Retention periods: 1 to 3,650 days each, applied over the current ones")

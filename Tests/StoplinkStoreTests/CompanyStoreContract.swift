@@ -50,3 +50,70 @@ struct CompanyStoreContract {
         }
     }
 }
+
+@Suite("Store contract: companies changed in place")
+struct CompanyChangeContract {
+    @Test("changes made at the same time are all kept", arguments: StoreFactory.all)
+    func parallelChanges(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let company = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: "nl", at: Sample.now)
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await store.updateCompany(id: company.id) { company in
+                            company.reasons = (company.reasons ?? []) + [Reason(key: "r\(index)", labels: ["en": "Reason \(index)"])]
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            let keys = try await store.company(id: company.id)?.reasons?.map(\.key) ?? []
+            #expect(Set(keys) == Set((0..<20).map { "r\($0)" }))
+            #expect(keys.count == 20)
+        }
+    }
+
+    @Test("a change that throws saves nothing", arguments: StoreFactory.all)
+    func throwingChange(factory: StoreFactory) async throws {
+        struct Refused: Error {}
+        try await factory.withStore { store in
+            let company = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: "nl", at: Sample.now)
+
+            await #expect(throws: Refused.self) {
+                try await store.updateCompany(id: company.id) { company in
+                    company.name = "Changed"
+                    throw Refused()
+                }
+            }
+
+            #expect(try await store.company(id: company.id)?.name == "Acme")
+        }
+    }
+
+    @Test("a retired reason is kept with its flag; an active one is stored as before", arguments: StoreFactory.all)
+    func retiredReason(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let company = try await store.createCompany(name: "Acme", defaultCountry: "NL", defaultLanguage: "nl", at: Sample.now)
+            let reasons = [Reason(key: "old", labels: ["en": "Old"], retired: true), Reason(key: "new", labels: ["en": "New"])]
+
+            let name = try await store.updateCompany(id: company.id) { company in
+                company.reasons = reasons
+                return company.name
+            }
+
+            #expect(name == "Acme")
+            #expect(try await store.company(id: company.id)?.reasons == reasons)
+        }
+    }
+
+    @Test("changing an unknown company is refused", arguments: StoreFactory.all)
+    func unknown(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            await #expect(throws: StoreError.companyNotFound("co_missing")) {
+                try await store.updateCompany(id: "co_missing") { $0.name = "Nobody" }
+            }
+        }
+    }
+}

@@ -16,6 +16,8 @@ struct CompanyAPI: Sendable {
         var key: String
         /// One label for every language, or labels per language.
         var label: LocalizedLabel
+        /// Kept for the opt-outs that gave it, no longer offered on the page; shown only when true.
+        var retired: Bool?
     }
 
     enum LocalizedLabel: Codable, Equatable {
@@ -76,7 +78,8 @@ struct CompanyAPI: Sendable {
                 ReasonBody(
                     key: reason.key,
                     label: reason.labels.count == 1 && reason.labels[Language.fallback] != nil
-                        ? .single(reason.labels[Language.fallback] ?? "") : .perLanguage(reason.labels)
+                        ? .single(reason.labels[Language.fallback] ?? "") : .perLanguage(reason.labels),
+                    retired: reason.retired ? true : nil
                 )
             }
             optOutScope = company.optOutScope
@@ -131,7 +134,7 @@ struct CompanyAPI: Sendable {
         let patch = try APIJSON.decode(Patch.self, from: Data(body.readableBytesView))
         let change = CompanySettingsChange(
             name: patch.name, defaultCountry: patch.defaultCountry, defaultLanguage: patch.defaultLanguage,
-            reasons: patch.reasons?.map { Reason(key: $0.key, labels: $0.label.labels) }, pageText: patch.pageText,
+            reasons: patch.reasons?.map { Reason(key: $0.key, labels: $0.label.labels, retired: $0.retired ?? false) }, pageText: patch.pageText,
             helpText: patch.helpText, confirmationText: patch.confirmationText, inboundPolicy: patch.inboundPolicy,
             // The decoder's snake_case conversion may have camel-cased the dictionary's keys.
             keywords: patch.keywords.map { given in Dictionary(given.map { (APIJSON.snakeCase($0.key), $0.value) }) { first, _ in first } },
@@ -145,19 +148,9 @@ struct CompanyAPI: Sendable {
                 details: problems.map { APIError.Detail(field: $0.field, reason: $0.reason) }
             )
         }
-        if let name = settings.name { company.name = name }
-        if let country = settings.defaultCountry { company.defaultCountry = country }
-        if let language = settings.defaultLanguage { company.defaultLanguage = language }
-        if let reasons = settings.reasons { company.reasons = reasons.isEmpty ? nil : reasons }
+        company.apply(settings)
         if let scope = patch.optOutScope { company.optOutScope = scope }
-        if let pageText = settings.pageText { company.pageText = pageText }
-        if let helpText = settings.helpText { company.helpText = helpText }
-        if let confirmationText = settings.confirmationText { company.confirmationText = confirmationText }
-        if let policy = settings.inboundPolicy.flatMap(InboundPolicy.init(rawValue:)) { company.inboundPolicy = policy }
         if let token = patch.twilioAuthToken { company.twilioAuthToken = token.isEmpty ? nil : token }
-        if let keywords = settings.keywords { company.keywords = keywords }
-        if let rules = settings.messageRules { company.messageRules = rules }
-        company.retention = settings.retention(applyingTo: company.retention)
         try await store.updateCompany(company)
         return try APIJSON.response(CompanyView(company))
     }

@@ -93,7 +93,7 @@ struct LandingController: Sendable {
         }
 
         let reasonText = fields["reason_text"].flatMap { FreeText.clean($0) }
-        let reason = fields["reason"].flatMap { key in reasons(of: found.company, language: language).first { $0.key == key }?.key }
+        let reason = fields["reason"].flatMap { key in renderer.offeredReasons(of: found.company, language: language).first { $0.key == key }?.key }
         var form = FormState(phone: fields["phone"] ?? "", reason: reason, reasonText: reasonText ?? "")
 
         let typed: PhoneNumber
@@ -150,12 +150,7 @@ struct LandingController: Sendable {
 
     // MARK: Pages
 
-    struct FormState {
-        var phone = ""
-        var reason: String?
-        var reasonText = ""
-        var error: String?
-    }
+    typealias FormState = PageRenderer.FormState
 
     /// The form, or what stands in its place: the already-opted-out notice or the lockout.
     private func page(
@@ -179,29 +174,10 @@ struct LandingController: Sendable {
                 "paragraphs": [renderer.text("body_locked", language: language, ["company": company.name])],
             ]))
         }
-        var shuffled = reasons(of: company, language: language)
-        let other = shuffled.firstIndex { $0.key == "other" }.map { shuffled.remove(at: $0) }
-        shuffled.shuffle()
-        if let other { shuffled.append(other) }
-        let intro = company.pageText[language]
-            ?? renderer.text(company.optOutScope == .all ? "intro_all" : "intro", language: language, ["company": company.name])
-        var values: [String: Any] = [
-            "company": company.name,
-            "title": renderer.text("title_form", language: language, ["company": company.name]),
-            "intro": intro,
-            "sent_to": renderer.text("sent_to", language: language, ["masked": masked]),
-            "action": "\(path)?lang=\(language)",
-            "token": formToken.issue(code: found.link.code, at: clock.now()),
-            "phone": form.phone,
-            "reason_text": form.reasonText,
-            "reasons": shuffled.map { ["key": $0.key, "label": $0.label, "checked": $0.key == form.reason] as [String: Any] },
-        ]
-        for key in ["phone_label", "phone_hint", "reason_legend", "submit"] {
-            values[key] = renderer.text(key, language: language)
-        }
-        values["reason_text_label"] = renderer.text("reason_text_label", language: language, ["company": company.name])
-        if let error = form.error { values["error"] = renderer.text(error, language: language) }
-        return html(status, try renderer.render("form", language: language, values: values))
+        return html(status, try renderer.recipientForm(
+            company: company, language: language, masked: masked, action: "\(path)?lang=\(language)",
+            token: formToken.issue(code: found.link.code, at: clock.now()), form: form
+        ))
     }
 
     func notFound(_ request: Request, language: String) throws -> Response {
@@ -271,13 +247,6 @@ struct LandingController: Sendable {
 
     private func isLocked(_ link: StoplinkStore.Link, at now: Date) async throws -> Bool {
         Self.lockout.isLocked(wrongNumbers: try await store.failedAttempts(linkID: link.id, since: Self.lockout.windowStart(at: now)))
-    }
-
-    private func reasons(of company: Company, language: String) -> [PageRenderer.Reason] {
-        guard let custom = company.reasons, !custom.isEmpty else { return renderer.standardReasons(language: language) }
-        return custom.map { reason in
-            PageRenderer.Reason(key: reason.key, label: reason.labels[language] ?? reason.labels[Language.fallback] ?? reason.key)
-        }
     }
 
     private func chooseLanguage(_ request: Request, company: Company?) -> String {

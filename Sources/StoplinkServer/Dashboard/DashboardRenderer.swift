@@ -4,12 +4,13 @@ import StoplinkCore
 
 /// Renders the dashboard's pages from `Templates/dashboard/` (its own layout, `layout.mustache`)
 /// with its own stylesheet `Public/dashboard.css` inlined; nothing is shared with the recipient's
-/// pages, which must stay tiny.
+/// pages, which must stay tiny (the settings' preview of one is drawn by their own renderer).
 public struct DashboardRenderer: Sendable {
     static let pages = [
         "layout", "login", "overview", "campaign", "campaigns", "chart", "audit", "message",
         "settings_numbers", "settings_webhooks", "settings_webhook", "settings_keys", "settings_users", "settings_email", "shown_once",
         "numbers", "number", "list", "import", "review",
+        "settings", "settings_company", "settings_reasons", "settings_texts", "settings_rules",
     ]
 
     private let library: MustacheLibrary
@@ -18,6 +19,10 @@ public struct DashboardRenderer: Sendable {
     let standardReasonLabels: [String: String]
     /// No script at all; the one inline stylesheet by its hash; forms post only here.
     public let contentSecurityPolicy: String
+    /// The recipient's pages, for the settings' preview of them and the standard reasons.
+    let recipientPages: PageRenderer
+    /// `contentSecurityPolicy` that also lets the recipient page's stylesheet style its preview.
+    let previewContentSecurityPolicy: String
 
     public init(resourcesDirectory: String) async throws {
         let root = URL(fileURLWithPath: resourcesDirectory)
@@ -32,6 +37,8 @@ public struct DashboardRenderer: Sendable {
         standardReasonLabels = Dictionary(
             try JSONDecoder().decode(Table.self, from: english).reasons.map { ($0.key, $0.label) }, uniquingKeysWith: { first, _ in first }
         )
+        recipientPages = try await PageRenderer(resourcesDirectory: resourcesDirectory)
+        previewContentSecurityPolicy = PageRenderer.contentSecurityPolicy(inlineStylesheets: [stylesheet, recipientPages.stylesheet])
     }
 
     /// Renders `template` inside the layout; `values` fill the page, the stylesheet is added here.

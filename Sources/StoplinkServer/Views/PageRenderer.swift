@@ -9,7 +9,7 @@ public struct PageRenderer: Sendable {
     private let library: MustacheLibrary
     private let strings: [String: [String: String]]
     private let reasonLabels: [String: [Reason]]
-    private let stylesheet: String
+    let stylesheet: String
     /// The page's Content-Security-Policy: no script at all; the one inline stylesheet by its hash.
     public let contentSecurityPolicy: String
 
@@ -42,9 +42,14 @@ public struct PageRenderer: Sendable {
     /// No script at all, no framing; the one inline stylesheet allowed by its hash; forms post
     /// only to this server. The dashboard's pages use it with their own stylesheet.
     static func contentSecurityPolicy(inlineStylesheet stylesheet: String) -> String {
-        let hash = Data(SHA256.hash(data: Data(stylesheet.utf8))).base64EncodedString()
+        contentSecurityPolicy(inlineStylesheets: [stylesheet])
+    }
+
+    /// The same policy allowing several inline stylesheets (the dashboard's preview of this page).
+    static func contentSecurityPolicy(inlineStylesheets stylesheets: [String]) -> String {
+        let hashes = stylesheets.map { "'sha256-\(Data(SHA256.hash(data: Data($0.utf8))).base64EncodedString())'" }
         return [
-            "default-src 'none'", "style-src 'sha256-\(hash)'", "img-src 'self'", "form-action 'self'",
+            "default-src 'none'", "style-src \(hashes.joined(separator: " "))", "img-src 'self'", "form-action 'self'",
             "base-uri 'none'", "frame-ancestors 'none'",
         ].joined(separator: "; ")
     }

@@ -55,6 +55,12 @@ final class Fixture: Sendable {
             database: "sqlite:" + folder.appendingPathComponent("stoplink.sqlite").path,
             publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot, allowInsecureWebhooks: true
         )
+        // HummingbirdTesting's live client opens its one connection before the test's first
+        // request and keeps it between requests; on a busy machine a test can be off the CPU for
+        // longer than the server's 10 s header and 30 s idle timeouts, which then close that
+        // connection under the test ("I/O on closed channel"). Tests of those timeouts set them.
+        config.connections.headerTimeout = .seconds(3600)
+        config.connections.idleTimeout = .seconds(3600)
         configure(&config)
         self.config = config
         let logger = logs.logger()

@@ -242,7 +242,7 @@ struct DashboardNumbersTests {
         }
     }
 
-    @Test("a form body over the forms' limit is refused like a form without a token, and nothing is saved")
+    @Test("a form body over the forms' limit gets the dashboard's 413 page, and nothing is saved")
     func oversizedForm() async throws {
         try await Self.signedIn { fixture, browser, _ in
             _ = try await fixture.store.recordOptOut(OptOutRequest(
@@ -255,8 +255,9 @@ struct DashboardNumbersTests {
             let optIn = try await browser.post(path + "/opt-in", fields: [("csrf", token), ("evidence", huge)])
             let optOut = try await browser.post(path + "/opt-out", fields: [("csrf", token), ("scope", "all"), ("note", huge)])
 
-            #expect(optIn.status == .forbidden)
-            #expect(optOut.status == .forbidden)
+            #expect(optIn.status == .contentTooLarge)
+            #expect(optOut.status == .contentTooLarge)
+            #expect(text(optIn).contains("The form is too long"))
             #expect(try await fixture.history().count == 1)
         }
     }

@@ -422,3 +422,28 @@ struct DashboardTests {
         }
     }
 }
+
+@Suite("The dashboard: forms past the size limit")
+struct DashboardFormLimitTests {
+    @Test("a login form past 16 KB gets the dashboard's 413 page, and no failure or session is recorded")
+    func oversizedLogin() async throws {
+        let fixture = try await Fixture.dashboard()
+        try await fixture.user("ann@acme.example")
+
+        try await fixture.application().test(.router) { client in
+            let browser = DashboardBrowser(client)
+            let token = try #require(csrfToken(in: try await browser.get("/dashboard/login")))
+            let answer = try await browser.post("/dashboard/login", fields: [
+                ("csrf", token), ("email", "ann@acme.example"), ("password", String(repeating: "x", count: DashboardController.maximumFormBytes)),
+            ])
+            let overview = try await browser.get("/dashboard")
+
+            #expect(answer.status == .contentTooLarge)
+            #expect(text(answer).contains("The form is too long"))
+            #expect(text(answer).contains("<link") == false && text(answer).contains("Log in"))
+            #expect(overview.status == .seeOther)
+        }
+        let failures = try await fixture.store.loginFailures(email: "ann@acme.example", address: "", since: .distantPast)
+        #expect(failures.email == 0)
+    }
+}

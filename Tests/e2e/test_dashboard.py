@@ -61,7 +61,14 @@ def sized_browser(request):
     options.add_experimental_option(
         "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}}
     )
-    driver = webdriver.Chrome(options=options, service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")))
+    # STOPLINK_CHROMEDRIVER_LOG=DIR keeps chromedriver's verbose log of each test there, to see
+    # which navigation or DevTools call a rare browser failure came from.
+    log = os.environ.get("STOPLINK_CHROMEDRIVER_LOG")
+    service = Service(
+        os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"), service_args=["--verbose"] if log else [],
+        log_output=os.path.join(log, f"{request.node.name}.log") if log else None,
+    )
+    driver = webdriver.Chrome(options=options, service=service)
     yield request.param, driver
     driver.quit()
 

@@ -35,12 +35,14 @@ struct DashboardController: Sendable {
     func addRoutes(to router: Router<AppRequestContext>) {
         let open = router.group("dashboard")
             .add(middleware: DashboardSessionMiddleware(store: store, clock: clock, sessions: sessions, required: false))
+            .add(middleware: DashboardFormLimitMiddleware<AppRequestContext> { try formTooLarge($0.dashboard) })
         open.get("login", use: loginPage)
         open.post("login", use: login)
         open.get("**", use: notFound)
         let signedIn = router.group("dashboard")
             .add(middleware: DashboardSessionMiddleware(store: store, clock: clock, sessions: sessions, required: true))
             .group(context: DashboardContext.self)
+            .add(middleware: DashboardFormLimitMiddleware<DashboardContext> { try formTooLarge($0.visitor) })
         signedIn.get(use: overview)
         signedIn.post("logout", use: logout)
         signedIn.get("settings/audit", use: audit)
@@ -227,19 +229,31 @@ struct DashboardController: Sendable {
     }
 
     /// The posted fields when the form carries a CSRF token of this session; nil when the token
-    /// is missing, forged or old, or the body is too long or not a form (answer with `forbidden`).
+    /// is missing, forged or old, or the body is not a form (answer with `forbidden`). A body past
+    /// the forms' limit throws `DashboardFormTooLarge`, answered 413 by the routes' middleware.
     func verifiedForm(_ request: Request, _ context: DashboardContext) async throws -> [String: String]? {
         guard let fields = try await form(request), let token = fields["csrf"],
               csrf.isValid(token, code: Self.sessionBinding(context.visitor.sessionHash), at: clock.now()) else { return nil }
         return fields
     }
 
-    /// The posted fields, or nil when the body is too long or not a readable form.
+    /// The posted fields, or nil when the body cannot be read or is not a form; a body past the
+    /// forms' limit throws `DashboardFormTooLarge`.
     func form(_ request: Request) async throws -> [String: String]? {
-        guard let body = try? await request.collectBody(upTo: Self.maximumFormBytes, limit: "forms are limited to 16 KB") else {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maximumFormBytes)
+        } catch is NIOTooManyBytesError {
+            throw DashboardFormTooLarge()
+        } catch {
             return nil
         }
         return try? FormBody.parse(body.readableBytesView)
+    }
+
+    func formTooLarge(_ visitor: DashboardVisitor?) throws -> Response {
+        try message(visitor, status: .contentTooLarge, heading: "The form is too long",
+                    text: "Forms are limited to 16 KB. Nothing was changed; please shorten what you entered and try again.")
     }
 
     /// bcrypt is slow by design: it runs on the thread pool, not on the server's event loops.
@@ -277,5 +291,22 @@ struct DashboardController: Sendable {
             headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: renderer.contentSecurityPolicy],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text))
         )
+    }
+}
+
+/// A dashboard form longer than `DashboardController.maximumFormBytes`.
+struct DashboardFormTooLarge: Error {}
+
+/// Answers a form past the size limit with the dashboard's own 413 page, so it is not mistaken
+/// for a forged or expired one.
+struct DashboardFormLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    let answer: @Sendable (Context) throws -> Response
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch is DashboardFormTooLarge {
+            return try answer(context)
+        }
     }
 }

@@ -62,7 +62,7 @@ public enum EmailContent {
         return digest(company: company, figures: figures, review: review, since: since, until: now)
     }
 
-    static let signature = "-- \nSent by Stoplink. Change who gets these emails with `stoplink email`."
+    static let signature = "-- \nSent by Stoplink. Change who gets these emails on the dashboard (Settings, Email) or with `stoplink email`."
 
     static func timestamp(_ date: Date) -> String {
         EmailMessage.formatUTC(date, "yyyy-MM-dd HH:mm 'UTC'")

@@ -28,10 +28,10 @@ extension DashboardController {
     // MARK: The list
 
     @Sendable func campaignList(request: Request, context: DashboardContext) async throws -> Response {
-        let query = request.uri.queryParameters
-        let sort = query.get("sort").flatMap(CampaignSort.init(rawValue:)) ?? .created
-        let descending = query.get("order").flatMap(Self.descending) ?? Self.defaultDescending(sort)
-        var current = Self.pageNumber(query.get("page"))
+        let query = ConsentDisplay.formQuery(request)
+        let sort = query["sort"].flatMap(CampaignSort.init(rawValue:)) ?? .created
+        let descending = query["order"].flatMap(Self.descending) ?? Self.defaultDescending(sort)
+        var current = Self.pageNumber(query["page"])
         let companyID = context.visitor.company.id
         var result = try await store.campaignSummaries(
             companyID: companyID, sort: sort, descending: descending, limit: Self.campaignsPerPage,
@@ -86,13 +86,13 @@ extension DashboardController {
 
     @Sendable func campaign(request: Request, context: DashboardContext) async throws -> Response {
         guard let campaign = try await visitorsCampaign(context) else { return try notFound(context.visitor) }
-        let query = request.uri.queryParameters
-        let search = Self.search(query.get("q"))
+        let query = ConsentDisplay.formQuery(request)
+        let search = Self.search(query["q"])
         let stats = try await store.stats(campaign: campaign, reasonTextLimit: 0, reasonTextsBefore: nil)
         let delays = try await store.optOutDelays(campaignID: campaign.id, bounds: SendDelay.bounds)
         let textCount = try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: true, search: search)
         let pages = Self.pageCount(textCount, per: Self.reasonTextsPerPage)
-        let textPage = min(Self.pageNumber(query.get("page")), pages)
+        let textPage = min(Self.pageNumber(query["page"]), pages)
         let texts = try await store.reasonEntries(
             campaignID: campaign.id, freeTextOnly: true, search: search, after: nil,
             offset: (textPage - 1) * Self.reasonTextsPerPage, limit: Self.reasonTextsPerPage
@@ -134,7 +134,7 @@ extension DashboardController {
             "links": stats.links, "human_visits": stats.visits.human, "bot_visits": stats.visits.bot, "opt_outs": stats.optOuts,
             "rate": Self.percent(CampaignsAPI.rate(stats.optOuts, of: stats.links)),
             "charts": charts,
-            "search": search ?? "", "searching": search != nil, "text_count": textCount,
+            "search": search ?? "", "searching": search != nil, "text_count": textCount, "one_text": textCount == 1,
             "texts": texts.map { entry in
                 var values: [String: Any] = ["at": Self.minute(entry.occurredAt), "text": entry.text ?? ""]
                 if let reason = entry.reason { values["reason"] = labels(reason) }

@@ -46,3 +46,16 @@ public struct ReviewItem: Equatable, Sendable {
     public var receivedAt: Date
     public var deadline: Date
 }
+
+/// The head of a company's review queue, and its size.
+public struct ReviewQueuePage: Equatable, Sendable {
+    public var items: [ReviewItem]
+    public var total: Int
+    public var overdue: Int
+
+    public init(items: [ReviewItem], total: Int, overdue: Int) {
+        self.items = items
+        self.total = total
+        self.overdue = overdue
+    }
+}

@@ -19,6 +19,9 @@ public protocol InboundStore: Sendable {
     func processInbound(_ message: InboundMessage, decision: InboundDecision) async throws -> InboundRecord
     /// Messages waiting for a person, oldest first.
     func reviewQueue(companyID: String) async throws -> [ReviewItem]
+    /// The first `limit` messages waiting for a person by deadline (so overdue ones first, then
+    /// by id), with how many wait in all and how many of those are due at or before `now`.
+    func reviewQueuePage(companyID: String, limit: Int, now: Date) async throws -> ReviewQueuePage
     /// Applies (opt-out with source `keyword`, the message's text and `actor` on its ledger row)
     /// or dismisses a queued message; nil when none is queued, so of two callers resolving one
     /// message at once exactly one gets it. An opt-in later than the message wins

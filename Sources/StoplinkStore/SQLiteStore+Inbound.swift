@@ -124,6 +124,24 @@ extension SQLiteStore {
         }
     }
 
+    public func reviewQueuePage(companyID: String, limit: Int, now: Date) async throws -> ReviewQueuePage {
+        try await writer.read { db in
+            let waiting: StatementArguments = [companyID, InboundMessageStatus.review.rawValue]
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM inbound_messages WHERE company_id = ? AND status = ? ORDER BY review_deadline, id LIMIT ?",
+                arguments: waiting + [max(0, limit)]
+            ).map(Self.reviewItem)
+            let counts = try Row.fetchOne(
+                db, sql: """
+                    SELECT COUNT(*) AS total, COALESCE(SUM(review_deadline <= ?), 0) AS overdue
+                    FROM inbound_messages WHERE company_id = ? AND status = ?
+                    """,
+                arguments: [Millis.from(now)] + waiting
+            )
+            return ReviewQueuePage(items: items, total: counts?["total"] ?? 0, overdue: counts?["overdue"] ?? 0)
+        }
+    }
+
     public func resolveReview(id: Int64, companyID: String, apply: Bool, actor: ConsentActor?, at: Date) async throws -> ReviewItem? {
         try await writer.write { db in
             guard let row = try Row.fetchOne(

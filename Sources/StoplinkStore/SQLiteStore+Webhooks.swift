@@ -157,6 +157,10 @@ extension SQLiteStore {
 
     public func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
         try await writer.write { db in
+            let claimedUntil = try Int64?.fetchOne(
+                db, sql: "SELECT claimed_until FROM webhook_deliveries WHERE number = ? AND endpoint_id = ?", arguments: [number, endpointID]
+            ) ?? nil
+            if let claimedUntil, claimedUntil > Millis.from(at) { throw StoreError.deliveryInFlight(number) }
             try db.execute(
                 sql: """
                     UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, completed_at = NULL,

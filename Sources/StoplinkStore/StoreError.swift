@@ -19,6 +19,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case lastOwner(String)
     /// An email recipient that cannot be stored (a bad address, or neither forward nor digest).
     case invalidEmailRecipient(String)
+    /// The webhook delivery with this number is being sent right now.
+    case deliveryInFlight(Int64)
 
     public var description: String {
         switch self {
@@ -32,6 +34,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .backupExists(let path): "\(path) already exists: choose a new file for the backup"
         case .userExists(let email): "a user with email \(email) already exists"
         case .invalidEmailRecipient(let problem): problem
+        case .deliveryInFlight(let number): "delivery \(number) is being sent right now: try again when it is done"
         case .lastOwner(let email): "\(email) is the company's last owner: make another user an owner first"
         case .backupDamaged(let verdict): "the copy failed its integrity check (\(verdict)); the database was left as it is"
         }

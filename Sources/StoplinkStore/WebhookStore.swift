@@ -22,7 +22,9 @@ public protocol WebhookStore: Sendable {
     /// An endpoint's deliveries, newest first.
     func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery]
     /// Sends the endpoint's delivery `number` again from the first attempt (also one that failed
-    /// or is claimed). Each endpoint numbers its deliveries 1, 2, 3, ... (`WebhookDelivery.number`).
+    /// or succeeded). Each endpoint numbers its deliveries 1, 2, 3, ... (`WebhookDelivery.number`).
+    /// Throws `StoreError.deliveryInFlight` while a dispatcher holds it, so it is never sent twice
+    /// at once.
     func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery?
     /// Logs a test event sent to an endpoint; only the endpoint's latest
     /// `WebhookTestDelivery.kept` are kept.

@@ -346,6 +346,26 @@ struct DashboardNumbersTests {
         }
     }
 
+    @Test("the list pages on past opt-outs imported with a date before 1970, never back to the top")
+    func listBefore1970() async throws {
+        try await Self.signedIn { fixture, browser, _ in
+            for index in 0..<51 {
+                _ = try await fixture.store.recordOptOut(OptOutRequest(
+                    companyID: fixture.company.id, phone: Self.phone("+316210\(String(format: "%05d", index))"), scope: .marketing,
+                    source: .import, occurredAt: Date(timeIntervalSince1970: -2_208_988_800 - Double(index) * 86_400)
+                ))
+            }
+
+            let first = text(try await browser.get("/dashboard/list"))
+            let nextHref = try #require(first.firstMatch(of: #/href="([^"]+)" rel="next"/#).map { String($0.1) }).replacingOccurrences(of: "&amp;", with: "&")
+            let second = text(try await browser.get(nextHref))
+
+            #expect(nextHref.contains("after=-"))
+            #expect(first.contains("+31621000049") && !first.contains("+31621000050"))
+            #expect(second.contains("+31621000050") && !second.contains("+31621000049"))
+        }
+    }
+
     @Test("filters that cannot be read, and another company's campaign, are shown next to their field", arguments: [
         "scope=some", "source=fax", "campaign=their-sale", "from=yesterday", "to=2026-02-30", "from=2026-05-02&to=2026-05-01",
     ])

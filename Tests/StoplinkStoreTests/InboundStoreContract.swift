@@ -106,6 +106,33 @@ struct InboundStoreContract {
         }
     }
 
+    @Test("the queue's head: by deadline, then id, at most the limit, counted in all and overdue; other companies apart", arguments: StoreFactory.all)
+    func reviewQueuePage(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Globex", defaultCountry: "NL", defaultLanguage: "en", at: Sample.now)
+            let deadlines: [TimeInterval] = [3, 1, 2, 1, 5]
+            for (index, days) in deadlines.enumerated() {
+                _ = try await store.processInbound(
+                    message(company, id: "SM\(index)", from: try Sample.phone(index), text: "stop maybe \(index)", at: Sample.now + Double(index)),
+                    decision: InboundDecision(action: .review, reply: nil, reviewDeadline: Sample.now + days * Sample.day)
+                )
+            }
+            _ = try await store.processInbound(
+                message(other, id: "SM-other", from: try Sample.phone(9), text: "stop maybe"),
+                decision: InboundDecision(action: .review, reply: nil, reviewDeadline: Sample.now)
+            )
+
+            let head = try await store.reviewQueuePage(companyID: company.id, limit: 3, now: Sample.now + 2 * Sample.day)
+            let none = try await store.reviewQueuePage(companyID: company.id, limit: 0, now: Sample.now)
+
+            #expect(head.items.map(\.text) == ["stop maybe 1", "stop maybe 3", "stop maybe 2"])
+            #expect(head.total == 5)
+            #expect(head.overdue == 3, "due at or before now")
+            #expect(none == ReviewQueuePage(items: [], total: 5, overdue: 0))
+        }
+    }
+
     @Test("an unclear reply waits in the queue; applying it opts out, dismissing does not", arguments: StoreFactory.all)
     func review(factory: StoreFactory) async throws {
         try await factory.withStore { store in

@@ -129,6 +129,29 @@ struct WebhookStoreContract {
         }
     }
 
+    @Test("a delivery being sent cannot be retried until its attempt is recorded or its lease ends; then it can, succeeded or not", arguments: StoreFactory.all)
+    func retryWhileInFlight(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let endpoint = try await store.createEndpoint(companyID: company.id, url: "https://a.example", description: "", eventTypes: [], at: Sample.now)
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1)))
+            let delivery = try #require(try await claim(store).first?.1.first?.0)
+
+            await #expect(throws: StoreError.deliveryInFlight(delivery.number)) {
+                try await store.retryDelivery(number: delivery.number, endpointID: endpoint.id, at: Sample.now + 1)
+            }
+            let stillClaimed = try await claim(store, at: Sample.now + 2)
+            let afterLease = try await store.retryDelivery(number: delivery.number, endpointID: endpoint.id, at: Sample.now + Self.lease + 1)
+            let reclaimed = try #require(try await claim(store, at: Sample.now + Self.lease + 1).first?.1.first?.0)
+            try await store.recordAttempts([(reclaimed.id, endpoint.id, .succeeded(statusCode: 200))], at: Sample.now + Self.lease + 2)
+            let afterSuccess = try await store.retryDelivery(number: delivery.number, endpointID: endpoint.id, at: Sample.now + Self.lease + 3)
+
+            #expect(stillClaimed.isEmpty, "a refused retry leaves the claim in place")
+            #expect(afterLease?.status == .pending)
+            #expect(afterSuccess?.status == .pending && afterSuccess?.attempts == 0)
+        }
+    }
+
     @Test("failing endpoints: retrying or failed since a moment, or disabled; healthy ones and other companies' left out", arguments: StoreFactory.all)
     func failingEndpoints(factory: StoreFactory) async throws {
         try await factory.withStore { store in

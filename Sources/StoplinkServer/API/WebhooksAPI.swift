@@ -141,10 +141,14 @@ struct WebhooksAPI: Sendable {
 
     @Sendable func retry(request: Request, context: AppRequestContext) async throws -> Response {
         let endpoint = try await endpoint(context)
-        guard let number = context.parameters.get("delivery").flatMap(Int64.init),
-              let delivery = try await store.retryDelivery(number: number, endpointID: endpoint.id, at: clock.now()) else {
-            throw APIError.notFound("delivery")
+        guard let number = context.parameters.get("delivery").flatMap(Int64.init) else { throw APIError.notFound("delivery") }
+        let retried: WebhookDelivery?
+        do {
+            retried = try await store.retryDelivery(number: number, endpointID: endpoint.id, at: clock.now())
+        } catch StoreError.deliveryInFlight {
+            throw APIError(.conflict, "delivery_in_flight", "the delivery is being sent right now; try again when it is done")
         }
+        guard let delivery = retried else { throw APIError.notFound("delivery") }
         return try APIJSON.response(DeliveryView(delivery, eventIDs: dispatcher.eventIDs))
     }
 

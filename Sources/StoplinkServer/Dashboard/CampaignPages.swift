@@ -56,7 +56,7 @@ extension DashboardController {
             let next = isSorted ? !descending : Self.defaultDescending(column)
             var header: [String: Any] = [
                 "label": label, "num": numeric,
-                "href": Self.campaignsHref(sort: column, descending: next, page: current),
+                "href": Self.campaignsHref(sort: column, descending: next, page: 1),
             ]
             if isSorted {
                 header["aria_sort"] = descending ? "descending" : "ascending"
@@ -198,7 +198,8 @@ extension DashboardController {
             id: "overview-days", title: "Opt-outs per day, last \(Self.overviewDays) days (UTC)", labelHeading: "Day",
             valueHeading: "Opt-outs", horizontal: false, bars: days.map { SVGChart.Bar(label: $0.date, value: $0.count) }
         )
-        let reviews = try await store.reviewQueue(companyID: company.id).sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
+        let queue = try await store.reviewQueuePage(companyID: company.id, limit: Self.attentionItems, now: now)
+        let reviews = queue.items
         let week = now.addingTimeInterval(-7 * 86_400)
         let endpoints = visitor.user.role == .owner ? try await store.failingEndpoints(companyID: company.id, since: week) : []
         let emails = try await store.emailFailures(companyID: company.id, since: week, limit: Self.attentionItems + 1)
@@ -208,11 +209,11 @@ extension DashboardController {
             "reviews": reviews.prefix(Self.attentionItems).map { item in
                 [
                     "from": item.from.masked, "text": Self.shortened(item.text, to: 80), "deadline": Self.minute(item.deadline),
-                    "overdue": item.deadline < now,
+                    "overdue": item.deadline <= now,
                 ] as [String: Any]
             },
-            "review_count": reviews.count, "has_reviews": !reviews.isEmpty, "more_reviews": max(0, reviews.count - Self.attentionItems),
-            "has_more_reviews": reviews.count > Self.attentionItems,
+            "review_count": queue.total, "has_reviews": !reviews.isEmpty, "more_reviews": max(0, queue.total - reviews.count),
+            "has_more_reviews": queue.total > reviews.count,
             "endpoints": endpoints.map { failing in
                 var values: [String: Any] = [
                     "url": failing.endpoint.url, "enabled": failing.endpoint.enabled, "retrying": failing.retrying, "failed": failing.failed,

@@ -283,10 +283,11 @@ extension DashboardController {
         return calendar.date(from: components)
     }
 
-    /// `after=<millis>_<E.164>`: the last row of the page before; anything else starts at the top.
+    /// `after=<millis>_<E.164>`: the last row of the page before (millis may be negative: an
+    /// imported opt-out can predate 1970); anything else starts at the top.
     private static func listPosition(_ text: String) -> SuppressionPosition? {
         let parts = text.split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, let millis = Int64(parts[0]), millis >= 0,
+        guard parts.count == 2, let millis = Int64(parts[0]),
               let phone = try? PhoneNumber(parsing: parts[1], defaultRegion: nil), phone.e164 == parts[1] else { return nil }
         return SuppressionPosition(since: Date(timeIntervalSince1970: TimeInterval(millis) / 1000), phone: phone)
     }

@@ -13,6 +13,9 @@ extension DashboardController {
         group.post("review/{id}/dismiss", use: dismissReview)
     }
 
+    /// The queue's head shown at once; the rest waits behind it in deadline order.
+    static let reviewItemsShown = 100
+
     static let reviewNotices: [String: String] = [
         "applied": "The reply was applied as an opt-out. The number's page shows its history.",
         "dismissed": "The reply was dismissed. The number's consent did not change.",
@@ -20,8 +23,8 @@ extension DashboardController {
 
     @Sendable func reviewQueue(request: Request, context: DashboardContext) async throws -> Response {
         let now = clock.now()
-        let items = try await store.reviewQueue(companyID: context.visitor.company.id)
-            .sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
+        let queue = try await store.reviewQueuePage(companyID: context.visitor.company.id, limit: Self.reviewItemsShown, now: now)
+        let items = queue.items
         var values: [String: Any] = [
             "items": items.map { item -> [String: Any] in
                 [
@@ -31,8 +34,8 @@ extension DashboardController {
                     "overdue": item.deadline <= now,
                 ]
             },
-            "has_items": !items.isEmpty, "item_count": items.count, "overdue_count": items.filter { $0.deadline <= now }.count,
-            "has_overdue": items.contains { $0.deadline <= now },
+            "has_items": !items.isEmpty, "item_count": queue.total, "overdue_count": queue.overdue, "has_overdue": queue.overdue > 0,
+            "shown_count": items.count, "has_more": queue.total > items.count,
         ]
         if let notice = request.uri.queryParameters.get("done").flatMap({ Self.reviewNotices[String($0)] }) {
             values["notice"] = notice

@@ -111,9 +111,14 @@ extension DashboardController {
 
     @Sendable func retryDelivery(request: Request, context: DashboardContext) async throws -> Response {
         try await endpointAction(request, context) { endpoint in
-            guard let number = context.parameters.get("number").flatMap(Int64.init),
-                  try await store.retryDelivery(number: number, endpointID: endpoint.id, at: clock.now()) != nil else {
-                return try notFound(context.visitor)
+            guard let number = context.parameters.get("number").flatMap(Int64.init) else { return try notFound(context.visitor) }
+            do {
+                guard try await store.retryDelivery(number: number, endpointID: endpoint.id, at: clock.now()) != nil else {
+                    return try notFound(context.visitor)
+                }
+            } catch StoreError.deliveryInFlight {
+                return try message(context.visitor, status: .conflict, heading: "Being sent right now",
+                                   text: "Delivery \(number) is being sent at this moment. Nothing was changed; try again when it is done.")
             }
             try await recordChange(context, "webhook_delivery_retried", "\(endpoint.id) delivery \(number)")
             return done(Self.endpointPath(endpoint.id), "retried")

@@ -73,6 +73,18 @@ def sized_browser(request):
     driver.quit()
 
 
+def navigate(browser, element):
+    """Clicks `element` (a link or a submit button) and returns once the next page's document has
+    replaced this one. A wait that starts before the navigation commits can otherwise find an
+    element of the old page and read it while the new document replaces it, which chromedriver
+    reports as "Node with given id does not belong to the document"."""
+    browser.execute_script("window.stoplinkLeaving = true")
+    element.click()
+    WebDriverWait(browser, 30).until(
+        lambda driver: driver.execute_script("return window.stoplinkLeaving !== true && document.readyState === 'complete'")
+    )
+
+
 def serious_violations(driver):
     axe = Axe(driver)
     axe.inject()
@@ -104,7 +116,7 @@ def test_log_in_with_the_demo_login_and_see_the_overview(sized_browser, demo_ser
 
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
     WebDriverWait(browser, 30).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Overview"))
     browser.save_screenshot(str(folder / f"overview-{size}.png"))
 
@@ -114,7 +126,7 @@ def test_log_in_with_the_demo_login_and_see_the_overview(sized_browser, demo_ser
     assert_no_sideways_scroll(browser, "overview")
     assert serious_violations(browser) == []
 
-    browser.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "form.logout button"))
     WebDriverWait(browser, 15).until(expected_conditions.url_contains("/dashboard/login"))
     browser.get(f"{demo_server.base}/dashboard")
     assert "/dashboard/login" in browser.current_url, "after logout the overview needs a login again"

@@ -15,7 +15,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from test_browser import ARTIFACTS
-from test_dashboard import assert_no_sideways_scroll, demo_login, serious_violations, sized_browser  # noqa: F401 (a fixture)
+from test_dashboard import assert_no_sideways_scroll, demo_login, navigate, serious_violations, sized_browser  # noqa: F401 (a fixture)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -25,7 +25,7 @@ def log_in(browser, server):
     browser.get(f"{server.base}/dashboard/login")
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
     WebDriverWait(browser, 30).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Overview"))
 
 
@@ -67,18 +67,18 @@ def test_overview_campaigns_a_campaign_and_its_downloads(sized_browser, demo_ser
         shutil.copyfile(folder / f"overview-chart-{size}-full.png", DOCS / "dashboard.png")
 
     # The list, from the menu: every demo campaign, newest first, sortable.
-    browser.find_element(By.CSS_SELECTOR, "nav a[href='/dashboard/campaigns']").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "nav a[href='/dashboard/campaigns']"))
     WebDriverWait(browser, 15).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Campaigns"))
     names = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "tbody th a")]
     assert names[:4] == ["Demo campaign", "Loyalty club launch", "Newsletter, week 47", "Autumn offers"], names
     check_page(browser, folder, "campaigns", size)
-    browser.find_element(By.LINK_TEXT, "Opt-outs").click()
+    navigate(browser, browser.find_element(By.LINK_TEXT, "Opt-outs"))
     WebDriverWait(browser, 15).until(expected_conditions.url_contains("sort=opt_outs"))
     names = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "tbody th a")]
     assert names[0] == "Autumn offers" and names[-1] == "Demo campaign", names
 
     # A campaign: its four charts, each an SVG with a title and a table beside it.
-    browser.find_element(By.LINK_TEXT, "Autumn offers").click()
+    navigate(browser, browser.find_element(By.LINK_TEXT, "Autumn offers"))
     WebDriverWait(browser, 15).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Autumn offers"))
     assert chart_titles(browser) == ["Opt-outs by reason", "Opt-outs per day (UTC)", "Time from send to opt-out", "Visits to the links"]
     assert len(browser.find_elements(By.CSS_SELECTOR, ".chart table")) == 4

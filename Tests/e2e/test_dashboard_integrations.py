@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook
 
 from conftest import Server
 from test_browser import ARTIFACTS
-from test_dashboard import SIZES, assert_no_sideways_scroll, csrf, demo_login, serious_violations, sized_browser  # noqa: F401
+from test_dashboard import SIZES, assert_no_sideways_scroll, csrf, demo_login, navigate, serious_violations, sized_browser  # noqa: F401
 from test_webhooks import Receiver
 
 
@@ -50,9 +50,7 @@ def heading(browser, text):
 
 
 def submit(browser, form_selector):
-    browser.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]").click()
-
-
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]"))
 def shown_once(browser):
     return browser.find_element(By.ID, "secret").get_attribute("value")
 
@@ -97,9 +95,9 @@ def test_keys_webhooks_and_users_in_a_browser(sized_browser, server, receiver): 
     secret = shown_once(browser)
     assert secret.startswith("whsec_")
     check_page(browser, size, "webhook-secret")
-    browser.find_element(By.LINK_TEXT, "The endpoint and its log").click()
+    navigate(browser, browser.find_element(By.LINK_TEXT, "The endpoint and its log"))
     heading(browser, "Webhook endpoint")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Send a test event']").click()
+    navigate(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Send a test event']"))
     WebDriverWait(browser, 30).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "main"), "A test event was sent"))
     log = browser.find_element(By.CSS_SELECTOR, "table").text
     assert "Test event" in log and "Delivered" in log and "answered 204" in log

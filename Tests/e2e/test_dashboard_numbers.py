@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import run
 from test_browser import ARTIFACTS
-from test_dashboard import assert_no_sideways_scroll, csrf, demo_login, serious_violations, sized_browser  # noqa: F401
+from test_dashboard import assert_no_sideways_scroll, csrf, demo_login, navigate, serious_violations, sized_browser  # noqa: F401
 from test_inbound import twilio_signature
 
 SMS_NUMBER = "+3197010000000"
@@ -26,7 +26,7 @@ def log_in(browser, server):
     browser.get(f"{server.base}/dashboard/login")
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
     WebDriverWait(browser, 30).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Overview"))
     return email
 
@@ -64,7 +64,7 @@ def test_a_number_its_list_and_the_review_queue(sized_browser, demo_server, data
     # Search: text that is not a number is answered next to the field.
     browser.get(f"{demo_server.base}/dashboard/numbers")
     browser.find_element(By.ID, "q").send_keys("not a number")
-    browser.find_element(By.CSS_SELECTOR, "form.search button").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "form.search button"))
     WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.ID, "q-error")))
     assert browser.find_element(By.ID, "q").get_attribute("aria-invalid") == "true"
     check_page(browser, folder, "numbers-search-error", size)
@@ -73,7 +73,7 @@ def test_a_number_its_list_and_the_review_queue(sized_browser, demo_server, data
     field = browser.find_element(By.ID, "q")
     field.clear()
     field.send_keys("06 1234 5678")
-    browser.find_element(By.CSS_SELECTOR, "form.search button").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "form.search button"))
     WebDriverWait(browser, 15).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "+31612345678"))
     assert browser.current_url.endswith("/dashboard/numbers/%2B31612345678")
     check_page(browser, folder, "number", size)
@@ -81,7 +81,7 @@ def test_a_number_its_list_and_the_review_queue(sized_browser, demo_server, data
     # Opt it back in with the evidence written down; it shows in the history with who did it.
     evidence = "Asked at the shop counter on 3 May to get offers again, form 1182"
     browser.find_element(By.ID, "evidence").send_keys(evidence)
-    browser.find_element(By.CSS_SELECTOR, "form[action$='/opt-in'] button").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='/opt-in'] button"))
     WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
     history = browser.find_element(By.CSS_SELECTOR, "table.history").text
     assert evidence in history and email in history and "Opt-in" in history
@@ -96,7 +96,7 @@ def test_a_number_its_list_and_the_review_queue(sized_browser, demo_server, data
     item = next(li for li in browser.find_elements(By.CSS_SELECTOR, "ol.queue > li") if "Stop texting me please" in li.text)
     assert "Deadline" in item.text
     check_page(browser, folder, "review", size)
-    item.find_element(By.CSS_SELECTOR, "form[action$='/apply'] button").click()
+    navigate(browser, item.find_element(By.CSS_SELECTOR, "form[action$='/apply'] button"))
     WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
     assert "Stop texting me please" not in browser.find_element(By.TAG_NAME, "main").text
     browser.get(f"{demo_server.base}/dashboard/numbers/{REPLIER}")
@@ -109,7 +109,7 @@ def test_a_number_its_list_and_the_review_queue(sized_browser, demo_server, data
     browser.get(f"{demo_server.base}/dashboard/list")
     check_page(browser, folder, "list", size)
     browser.find_element(By.ID, "file").send_keys(str(upload))
-    browser.find_element(By.CSS_SELECTOR, "form[action='/dashboard/list/import'] button").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/dashboard/list/import'] button"))
     WebDriverWait(browser, 15).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Import result"))
     result = browser.find_element(By.TAG_NAME, "main").text
     assert re.search(r"2\s+added", result) and re.search(r"1\s+not read", result)

@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import ROOT
 from test_browser import ARTIFACTS
-from test_dashboard import assert_no_sideways_scroll, serious_violations, sized_browser  # noqa: F401 (a fixture)
+from test_dashboard import assert_no_sideways_scroll, navigate, serious_violations, sized_browser  # noqa: F401 (a fixture)
 
 LANGUAGES = sorted(path.stem for path in (ROOT / "Templates" / "locales").glob("*.json"))
 
@@ -37,7 +37,7 @@ def test_the_form_and_a_wrong_number_pass_axe(sized_browser, demo_server, langua
     check(browser, f"form-{language}-{size}")
 
     browser.find_element(By.ID, "phone").send_keys("06 99999999")
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
     check(browser, f"wrong-number-{language}-{size}")
 
@@ -50,6 +50,6 @@ def test_the_done_page_and_an_unknown_code_pass_axe(sized_browser, demo_server):
 
     browser.get(demo_server.line_starting("Demo link: ") + "?lang=en")
     browser.find_element(By.ID, "phone").send_keys("06 12 34 56 78")
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     WebDriverWait(browser, 15).until(expected_conditions.url_contains("/done"))
     check(browser, f"done-{size}")

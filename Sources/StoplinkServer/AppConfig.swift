@@ -1,4 +1,5 @@
 import Foundation
+import StoplinkStore
 import StoplinkCore
 
 /// Everything `stoplink serve` is told from flags or `STOPLINK_*` variables.
@@ -89,7 +90,11 @@ public struct AppConfig: Sendable {
             }
         }
         if !(0...23).contains(emailDigestHour) { problems.append("--email-digest-hour must be 0–23, not \(emailDigestHour)") }
-        if Self.sqlitePath(database) == nil { problems.append("--database must be sqlite:PATH, not '\(database)'") }
+        if PostgresURL.isPostgres(database) {
+            do { _ = try PostgresURL(database) } catch { problems.append("--database: \(error)") }
+        } else if Self.sqlitePath(database) == nil {
+            problems.append("--database must be sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB, not '\(database)'")
+        }
         guard serving else { return problems }
         var isDirectory: ObjCBool = false
         let templates = URL(fileURLWithPath: resourcesDirectory).appendingPathComponent("Templates").path

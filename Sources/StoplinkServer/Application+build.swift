@@ -66,7 +66,8 @@ public struct AppDependencies: Sendable {
 
 /// Opens the store a database URL names (`sqlite:PATH`), migrating a SQLite file (one process
 /// owns it). Callers run the store's `services` while they use it (see `withStore` in the CLI).
-public func openStore(_ database: String) throws -> any Store {
+public func openStore(_ database: String, logger: Logger = Logger(label: "stoplink")) throws -> any Store {
+    if PostgresURL.isPostgres(database) { return PostgresStore(url: try PostgresURL(database), logger: logger) }
     guard let path = AppConfig.sqlitePath(database) else { throw StoreError.unsupportedDatabase(database) }
     return try SQLiteStore.open(path: path)
 }

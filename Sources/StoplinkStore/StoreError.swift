@@ -21,12 +21,19 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case invalidEmailRecipient(String)
     /// The webhook delivery with this number is being sent right now.
     case deliveryInFlight(Int64)
+    /// A database URL that cannot be used, with what is wrong in it.
+    case invalidDatabaseURL(String)
+    /// The database lacks migrations this build needs (`stoplink migrate` applies them).
+    case schemaIsBehind(missingMigrations: [String])
 
     public var description: String {
         switch self {
         case .companyNotFound(let id): "no company with id \(id)"
         case .campaignExists(let ref): "a campaign with ref \(ref) already exists"
-        case .unsupportedDatabase(let url): "unsupported database URL \(url): use sqlite:PATH"
+        case .unsupportedDatabase(let url): "unsupported database URL \(url): use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"
+        case .invalidDatabaseURL(let problem): "invalid database URL: \(problem)"
+        case .schemaIsBehind(let missing):
+            "the database schema is not current (missing migrations \(missing.joined(separator: ", "))): run `stoplink migrate` first"
         case .unknownStoredValue(let column, let value): "the database holds an unknown value '\(value)' in \(column)"
         case .schemaIsNewer(let unknown):
             "the database schema is newer than this stoplink knows (migrations \(unknown.joined(separator: ", "))): "
@@ -45,9 +52,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 /// wrong in it), as opposed to a caller's mistake; `/metrics` counts these.
 public enum DatabaseFailure {
     public static func matches(_ error: any Error) -> Bool {
-        if error is DatabaseError { return true }
+        if error is DatabaseError || PostgresStore.isDatabaseFailure(error) { return true }
         switch error as? StoreError {
-        case .unknownStoredValue, .schemaIsNewer: return true
+        case .unknownStoredValue, .schemaIsNewer, .schemaIsBehind: return true
         default: return false
         }
     }

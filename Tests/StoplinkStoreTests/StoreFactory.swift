@@ -1,17 +1,18 @@
 import Foundation
 import StoplinkCore
 import StoplinkStore
+import StoplinkTesting
 import Testing
 
 /// How to get a fresh, migrated, empty store of one kind, and how to throw it away. The contract
 /// suite runs every test once per factory; a PostgreSQL factory is one more entry in `all`.
 struct StoreFactory: Sendable, CustomTestStringConvertible {
     let name: String
-    let make: @Sendable () async throws -> (store: any Store, cleanup: @Sendable () -> Void)
+    let make: @Sendable () async throws -> (store: any Store, cleanup: @Sendable () async -> Void)
 
     var testDescription: String { name }
 
-    static let all: [StoreFactory] = [.sqliteFile]
+    static let all: [StoreFactory] = [.sqliteFile, .postgres]
 
     /// A real file through a connection pool, so parallel readers and writers really overlap.
     static let sqliteFile = StoreFactory(name: "SQLite file") {
@@ -26,11 +27,24 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// A fresh database on the PostgreSQL server the tests use (see `PostgresTestDatabase`),
+    /// with a pool of several connections, so parallel writers really overlap.
+    static let postgres = StoreFactory(name: "PostgreSQL") {
+        let (store, cleanup) = try await PostgresTestDatabase.makeStore(poolSize: 8)
+        return (store, cleanup)
+    }
+
     /// Runs `body` on a fresh store and removes the store afterwards, also when `body` throws.
     func withStore<Result>(_ body: (any Store) async throws -> Result) async throws -> Result {
         let (store, cleanup) = try await make()
-        defer { cleanup() }
-        return try await body(store)
+        do {
+            let result = try await body(store)
+            await cleanup()
+            return result
+        } catch {
+            await cleanup()
+            throw error
+        }
     }
 }
 

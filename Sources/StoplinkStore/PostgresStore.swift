@@ -1,0 +1,222 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import StoplinkCore
+
+/// Many Stoplink processes on one PostgreSQL database, through PostgresNIO's connection pool.
+///
+/// Times are Unix milliseconds (`BIGINT`), as in SQLite, so rows move between the two stores
+/// unchanged. Every method is one transaction (`write`) or one statement (`read`); the checks a
+/// method makes before it writes hold across processes through row locks, `ON CONFLICT` and
+/// unique constraints, never through anything kept in one process.
+public struct PostgresStore: Store {
+    let client: PostgresClient
+    let logger: Logger
+    public let url: PostgresURL
+
+    /// A store on `url`. Nothing connects until the client's service runs (`services`); a
+    /// server that is away shows up as errors from the first queries, not here.
+    public init(url: PostgresURL, logger: Logger = Logger(label: "stoplink.postgres")) {
+        self.url = url
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: Self.tls(url.sslMode)
+        )
+        configuration.options.maximumConnections = url.poolSize
+        configuration.options.connectTimeout = .seconds(5)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    static func tls(_ mode: PostgresURL.SSLMode) -> PostgresClient.Configuration.TLS {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(unverified)
+        case .require: return .require(unverified)
+        case .verifyFull: return .require(.makeClientConfiguration())
+        }
+    }
+
+    /// The connection pool: runs for as long as the store is used.
+    public var services: [any Service] { [client] }
+
+    /// The pool closes when its service stops; nothing is left to flush here.
+    public func close() throws {}
+
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    /// Applies the missing migrations (under an advisory lock: several processes starting at
+    /// once migrate once) and answers which ran.
+    @discardableResult
+    public func migrate() async throws -> [String] {
+        try await PostgresMigrations.migrate(client, logger: logger)
+    }
+
+    /// Throws `StoreError.schemaIsBehind` or `.schemaIsNewer` unless the schema is exactly the
+    /// one this build knows: `serve` checks, `stoplink migrate` changes.
+    public func checkSchema() async throws {
+        try await PostgresMigrations.checkCurrent(client, logger: logger)
+    }
+
+    // MARK: - Running statements
+
+    /// A connection for reads that need no transaction (each statement sees committed rows).
+    func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withConnection { connection in try await body(connection) }
+    }
+
+    /// One transaction: committed when `body` returns, rolled back when it throws (its error is
+    /// rethrown as it was). A serialization failure or deadlock, which PostgreSQL reports when
+    /// two transactions cross, runs `body` again on a fresh transaction, up to five times.
+    func write<Result: Sendable>(
+        isolation level: IsolationLevel = .readCommitted,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.query("BEGIN ISOLATION LEVEL \(unescaped: level.rawValue)", logger: logger)
+                    let result: Result
+                    do {
+                        result = try await body(connection)
+                    } catch {
+                        // A connection that broke mid-transaction is closed by the pool; there is
+                        // nothing half-written to keep, so a failed ROLLBACK is not an error of its own.
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                }
+            } catch let error where attempt < 5 && Self.isRetryable(error) {
+                logger.debug("transaction retried", metadata: ["attempt": "\(attempt)", "error": "\(String(reflecting: error))"])
+                continue
+            }
+        }
+    }
+
+    enum IsolationLevel: String {
+        case readCommitted = "READ COMMITTED"
+        case serializable = "SERIALIZABLE"
+    }
+
+    // MARK: - Errors
+
+    /// The SQLSTATE of a server error, if `error` is one.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// The constraint a server error names, if any.
+    static func constraint(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.constraintName]
+    }
+
+    /// A unique constraint refused the row (optionally: this constraint or index).
+    static func isUniqueViolation(_ error: any Error, constraint name: String? = nil) -> Bool {
+        guard sqlState(error) == "23505" else { return false }
+        return name == nil || constraint(error) == name
+    }
+
+    /// Serialization failure or deadlock: the whole transaction may simply run again.
+    static func isRetryable(_ error: any Error) -> Bool {
+        let state = sqlState(error)
+        return state == "40001" || state == "40P01"
+    }
+
+    /// One line on why PostgreSQL refused or could not be reached, without the password.
+    public static func explain(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] {
+            return "\(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+
+    /// Whether an error came from PostgreSQL or the connection to it (for `/metrics`).
+    public static func isDatabaseFailure(_ error: any Error) -> Bool {
+        error is PSQLError || error is PostgresDecodingError
+    }
+
+    /// What a store method throws until its PostgreSQL version exists.
+    static func unimplemented(_ function: String) -> any Error {
+        StoreError.unsupportedDatabase("PostgreSQL store: \(function) is not implemented")
+    }
+
+    /// A stored enum value; an unknown one means a corrupt row, reported rather than guessed.
+    static func decode<Value: RawRepresentable>(_ type: Value.Type, _ raw: String, column: String) throws -> Value
+    where Value.RawValue == String {
+        try SQLiteStore.decode(type, raw, column: column)
+    }
+}
+
+extension PostgresRandomAccessRow {
+    /// The value of `column`, decoded as `type` (a NULL decodes to nil for optional types).
+    func value<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
+        try self[column].decode(Value.self)
+    }
+
+    /// A `BIGINT` column of Unix milliseconds as a date.
+    func date(_ column: String) throws -> Date {
+        Millis.date(try value(column, as: Int64.self))
+    }
+
+    /// A nullable `BIGINT` column of Unix milliseconds as a date.
+    func optionalDate(_ column: String) throws -> Date? {
+        try value(column, as: Int64?.self).map(Millis.date)
+    }
+}
+
+extension PostgresConnection {
+    /// Every row of `query`, each decoded by `transform` (rows are read by column name).
+    func all<Value>(
+        _ query: PostgresQuery, logger: Logger, _ transform: (PostgresRandomAccessRow) throws -> Value
+    ) async throws -> [Value] {
+        var values: [Value] = []
+        for try await row in try await self.query(query, logger: logger) {
+            values.append(try transform(row.makeRandomAccess()))
+        }
+        return values
+    }
+
+    /// The first row of `query`, if any, decoded by `transform`.
+    func first<Value>(
+        _ query: PostgresQuery, logger: Logger, _ transform: (PostgresRandomAccessRow) throws -> Value
+    ) async throws -> Value? {
+        var found: Value?
+        for try await row in try await self.query(query, logger: logger) where found == nil {
+            found = try transform(row.makeRandomAccess())
+        }
+        return found
+    }
+
+    /// The first column of the first row, if there is a row.
+    func scalar<Value: PostgresDecodable>(_ query: PostgresQuery, as type: Value.Type = Value.self, logger: Logger) async throws -> Value? {
+        var found: Value?
+        for try await row in try await self.query(query, logger: logger) where found == nil {
+            found = try row.decode(Value.self)
+        }
+        return found
+    }
+
+    /// Runs a statement, reading and dropping whatever rows it answers.
+    func execute(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
+    }
+
+    /// How many rows a statement answers: with `RETURNING 1`, how many it changed.
+    func count(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        var rows = 0
+        for try await _ in try await self.query(query, logger: logger) { rows += 1 }
+        return rows
+    }
+}

@@ -34,3 +34,39 @@ extension PostgresStore {
 
 }
 
+/// Ledger steps other parts run inside their own transactions.
+extension PostgresStore {
+    /// The opt-out's ledger row (its feed number taken under the company row's lock), webhook
+    /// deliveries, forward emails and suppression, inside the caller's transaction.
+    static func recordOptOut(_ connection: PostgresConnection, _ request: OptOutRequest, logger: Logger) async throws -> OptOutOutcome {
+        throw PostgresStore.unimplemented(#function)
+    }
+
+    /// An opt-in's ledger row, deliveries and the suppression's removal, inside the caller's
+    /// transaction; nil when the number was not opted out.
+    static func recordOptIn(
+        _ connection: PostgresConnection, companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String,
+        actor: ConsentActor? = nil, at: Date, logger: Logger
+    ) async throws -> ConsentEvent? {
+        throw PostgresStore.unimplemented(#function)
+    }
+
+    /// Ledger rows by their row ids (`ConsentEvent.rowID`, the `seq` column), oldest first.
+    static func events(_ connection: PostgresConnection, rowIDs: [Int64], logger: Logger) async throws -> [ConsentEvent] {
+        throw PostgresStore.unimplemented(#function)
+    }
+
+    /// Inserts the webhook deliveries of the event `seq` for every enabled endpoint of the
+    /// company that wants `action`, numbered per endpoint. The caller holds the company row's
+    /// lock (every ledger write takes it), so two events never take the same number.
+    static func enqueueDeliveries(
+        _ connection: PostgresConnection, companyID: String, seq: Int64, action: ConsentAction, at: Date, logger: Logger
+    ) async throws {
+        throw PostgresStore.unimplemented(#function)
+    }
+
+    /// Inserts the forward emails of the event `seq` for every recipient that wants them.
+    static func enqueueForwardEmails(_ connection: PostgresConnection, companyID: String, seq: Int64, at: Date, logger: Logger) async throws {
+        throw PostgresStore.unimplemented(#function)
+    }
+}

@@ -26,3 +26,10 @@ extension PostgresStore {
 
 }
 
+/// Row decoders other parts share.
+extension PostgresStore {
+    /// A `campaigns` row (every column of the table, read by name).
+    static func campaign(_ row: PostgresRandomAccessRow) throws -> Campaign {
+        throw PostgresStore.unimplemented(#function)
+    }
+}

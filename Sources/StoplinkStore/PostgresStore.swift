@@ -27,7 +27,10 @@ public struct PostgresStore: Store {
         )
         configuration.options.maximumConnections = url.poolSize
         configuration.options.connectTimeout = .seconds(5)
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool logs each failed connection attempt at info; the errors reach callers anyway.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        client = PostgresClient(configuration: configuration, backgroundLogger: background)
     }
 
     static func tls(_ mode: PostgresURL.SSLMode) -> PostgresClient.Configuration.TLS {
@@ -47,8 +50,40 @@ public struct PostgresStore: Store {
     /// The pool closes when its service stops; nothing is left to flush here.
     public func close() throws {}
 
+    /// Answers within `pingBound`: while the server is away the pool waits for a connection
+    /// that does not come, and `/readyz` must say so rather than hang.
     public func ping() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.query("SELECT 1", logger: logger) }
+            group.addTask {
+                try await Task.sleep(for: Self.pingBound)
+                throw StoreError.databaseUnavailable("PostgreSQL did not answer within \(Self.pingBound.components.seconds) s")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    static let pingBound = Duration.seconds(3)
+
+    /// Connects once, outside the pool, and answers the server's own error (refused, wrong
+    /// password, no such database) at once instead of the pool's retries.
+    public func probe() async throws {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        let tls: PostgresConnection.Configuration.TLS
+        switch url.sslMode {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try NIOSSLContext(configuration: unverified))
+        case .require: tls = .require(try NIOSSLContext(configuration: unverified))
+        case .verifyFull: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls
+        )
+        configuration.options.connectTimeout = .seconds(5)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        try await connection.close()
     }
 
     /// Applies the missing migrations (under an advisory lock: several processes starting at

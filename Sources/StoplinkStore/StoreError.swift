@@ -23,6 +23,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case deliveryInFlight(Int64)
     /// A database URL that cannot be used, with what is wrong in it.
     case invalidDatabaseURL(String)
+    /// The database server did not answer.
+    case databaseUnavailable(String)
     /// The database lacks migrations this build needs (`stoplink migrate` applies them).
     case schemaIsBehind(missingMigrations: [String])
 
@@ -32,6 +34,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .campaignExists(let ref): "a campaign with ref \(ref) already exists"
         case .unsupportedDatabase(let url): "unsupported database URL \(url): use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"
         case .invalidDatabaseURL(let problem): "invalid database URL: \(problem)"
+        case .databaseUnavailable(let problem): problem
         case .schemaIsBehind(let missing):
             "the database schema is not current (missing migrations \(missing.joined(separator: ", "))): run `stoplink migrate` first"
         case .unknownStoredValue(let column, let value): "the database holds an unknown value '\(value)' in \(column)"
@@ -54,7 +57,7 @@ public enum DatabaseFailure {
     public static func matches(_ error: any Error) -> Bool {
         if error is DatabaseError || PostgresStore.isDatabaseFailure(error) { return true }
         switch error as? StoreError {
-        case .unknownStoredValue, .schemaIsNewer, .schemaIsBehind: return true
+        case .unknownStoredValue, .schemaIsNewer, .schemaIsBehind, .databaseUnavailable: return true
         default: return false
         }
     }

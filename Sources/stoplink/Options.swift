@@ -4,7 +4,7 @@ import StoplinkServer
 
 /// Settings every command shares; each flag falls back to its `STOPLINK_*` variable, then a default.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "Database URL: sqlite:PATH (env STOPLINK_DATABASE; default sqlite:stoplink.sqlite).")
+    @Option(help: "Database URL: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=disable|prefer|require|verify-full&pool_size=N (env STOPLINK_DATABASE; default sqlite:stoplink.sqlite).")
     var database: String?
 
     @Option(name: .customLong("public-url"), help: "Base of every short link (env STOPLINK_PUBLIC_URL; default http://127.0.0.1:8080).")

@@ -47,6 +47,7 @@ private func prepare(_ store: PostgresStore, migrating: Bool) async throws {
     do {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                try await store.probe()
                 if migrating { try await store.migrate() } else { try await store.checkSchema() }
             }
             group.addTask {

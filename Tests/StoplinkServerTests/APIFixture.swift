@@ -15,14 +15,14 @@ struct APIFixture {
     let otherCompany: Company
     let otherKey: String
 
-    init(configure: (inout AppConfig) -> Void = { _ in }) async throws {
-        base = try await Fixture(configure: configure)
+    init(database: TestDatabase = .configured, configure: (inout AppConfig) -> Void = { _ in }) async throws {
+        base = try await Fixture(database: database, configure: configure)
         key = try await base.store.createKey(companyID: base.company.id, name: "test", at: base.clock.now()).key
         otherCompany = try await base.store.createCompany(name: "Other", defaultCountry: "US", defaultLanguage: "en", at: base.clock.now())
         otherKey = try await base.store.createKey(companyID: otherCompany.id, name: "other", at: base.clock.now()).key
     }
 
-    var store: SQLiteStore { base.store }
+    var store: any Store { base.store }
     var company: Company { base.company }
 
     func application() -> some ApplicationProtocol { base.application() }

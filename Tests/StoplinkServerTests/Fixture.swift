@@ -7,6 +7,7 @@ import NIOCore
 import StoplinkCore
 @testable import StoplinkServer
 import StoplinkStore
+import StoplinkTesting
 import Synchronization
 import Testing
 
@@ -25,16 +26,32 @@ final class ManualClock: WallClock {
     }
 }
 
-/// A real SQLite file in a fresh folder (removed when the fixture goes), the real templates, a
-/// company (NL, Dutch numbers) with one campaign and one link for +31612345678. Everything the
-/// server logs is kept in `logs`; the webhook dispatcher runs only when a test calls `runOnce`.
+/// Which database a fixture runs on.
+enum TestDatabase: Sendable {
+    /// SQLite, or PostgreSQL when `STOPLINK_TEST_DATABASE=postgres` (`scripts/test` runs the
+    /// route tests once more that way, on a fresh database per test).
+    case configured
+    /// Always a SQLite file: for tests about the file itself.
+    case sqlite
+
+    var isPostgres: Bool {
+        self == .configured && ProcessInfo.processInfo.environment["STOPLINK_TEST_DATABASE"] == "postgres"
+    }
+}
+
+/// A real database (a SQLite file in a fresh folder, or a fresh PostgreSQL database; removed when
+/// the fixture goes), the real templates, a company (NL, Dutch numbers) with one campaign and
+/// one link for +31612345678. Everything the server logs is kept in `logs`; the webhook
+/// dispatcher runs only when a test calls `runOnce`.
 final class Fixture: Sendable {
     static let phone = "+31612345678"
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
     let folder: URL
-    let store: SQLiteStore
+    let store: any Store
+    /// Stops a PostgreSQL store's pool and drops its database.
+    private let cleanup: (@Sendable () async -> Void)?
     let clock: ManualClock
     let config: AppConfig
     let dependencies: AppDependencies
@@ -45,15 +62,25 @@ final class Fixture: Sendable {
 
     /// `configure` changes the settings before the application is built (limits, proxies, metrics).
     init(
-        defaultLanguage: String = "en", optOutScope: OptOutScope = .marketing, configure: (inout AppConfig) -> Void = { _ in }
+        defaultLanguage: String = "en", optOutScope: OptOutScope = .marketing, database: TestDatabase = .configured,
+        configure: (inout AppConfig) -> Void = { _ in }
     ) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("stoplink-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        store = try SQLiteStore.open(path: folder.appendingPathComponent("stoplink.sqlite").path)
+        let databaseURL: String
+        if database.isPostgres {
+            let (postgres, drop) = try await PostgresTestDatabase.makeStore(poolSize: 4)
+            store = postgres
+            cleanup = drop
+            databaseURL = postgres.url.redacted
+        } else {
+            store = try SQLiteStore.open(path: folder.appendingPathComponent("stoplink.sqlite").path)
+            cleanup = nil
+            databaseURL = "sqlite:" + folder.appendingPathComponent("stoplink.sqlite").path
+        }
         clock = ManualClock()
         var config = AppConfig(
-            database: "sqlite:" + folder.appendingPathComponent("stoplink.sqlite").path,
-            publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot, allowInsecureWebhooks: true
+            database: databaseURL, publicURL: "https://stp.example", resourcesDirectory: Self.packageRoot, allowInsecureWebhooks: true
         )
         // HummingbirdTesting's live client opens its one connection before the test's first
         // request and keeps it between requests; on a busy machine a test can be off the CPU for
@@ -84,6 +111,7 @@ final class Fixture: Sendable {
 
     deinit {
         try? FileManager.default.removeItem(at: folder)
+        if let cleanup { Task { await cleanup() } }
     }
 
     func application() -> some ApplicationProtocol {

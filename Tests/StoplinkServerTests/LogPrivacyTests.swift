@@ -86,7 +86,7 @@ struct LogPrivacyTests {
 
     @Test("An unexpected error is logged at error level with the route pattern, method and status, never the path")
     func failuresNameTheRoute() async throws {
-        let fixture = try await APIFixture()
+        let fixture = try await APIFixture(database: .sqlite)
         // The store breaks under the server: its table is gone.
         let path = fixture.base.folder.appendingPathComponent("stoplink.sqlite").path
         try await DatabaseQueue(path: path).write { db in try db.execute(sql: "DROP TABLE suppressions") }

@@ -6,7 +6,7 @@ import Testing
 struct ReadinessTests {
     @Test("/readyz answers 200 while the database answers and 503 once it cannot; /healthz stays 200")
     func readyFollowsTheDatabase() async throws {
-        let fixture = try await Fixture()
+        let fixture = try await Fixture(database: .sqlite)
 
         try await fixture.application().test(.router) { client in
             let before = try await client.execute(uri: "/readyz", method: .get)

@@ -156,7 +156,7 @@ struct WebhookTests {
 
     @Test("Deliveries pending at shutdown are sent after a restart")
     func survivesRestart() async throws {
-        let fixture = try await APIFixture()
+        let fixture = try await APIFixture(database: .sqlite)
         let receiver = WebhookReceiver()
         let path = fixture.base.folder.appendingPathComponent("stoplink.sqlite").path
 

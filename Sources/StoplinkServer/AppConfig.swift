@@ -36,6 +36,9 @@ public struct AppConfig: Sendable {
     public var smtpFrom: String?
     /// `--email-digest-hour`: from this hour (UTC) on, each day's digest is queued.
     public var emailDigestHour = 7
+    /// `--webhook-lease`: how long a process's claim on webhook deliveries lasts; after a
+    /// process dies, the others take its claimed deliveries over once it ends.
+    public var webhookLease: TimeInterval = WebhookDispatcher.defaultClaimLease
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = "sqlite:stoplink.sqlite",
@@ -89,6 +92,7 @@ public struct AppConfig: Sendable {
                 problems.append("--smtp-url needs --smtp-from (or STOPLINK_SMTP_FROM), the sender address")
             }
         }
+        if !(5...3600).contains(webhookLease) { problems.append("--webhook-lease must be 5–3600 seconds, not \(Int(webhookLease))") }
         if !(0...23).contains(emailDigestHour) { problems.append("--email-digest-hour must be 0–23, not \(emailDigestHour)") }
         if PostgresURL.isPostgres(database) {
             do { _ = try PostgresURL(database) } catch { problems.append("--database: \(error)") }

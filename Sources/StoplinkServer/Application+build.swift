@@ -57,7 +57,7 @@ public struct AppDependencies: Sendable {
             store: store, clock: clock, renderer: renderer, dashboardRenderer: dashboardRenderer, visits: VisitRecorder(store: store, logger: logger),
             webhooks: WebhookDispatcher(
                 store: store, clock: clock, allowInsecure: config.allowInsecureWebhooks, eventIDs: WebhookEventID(secret: Data(secret.utf8)),
-                logger: logger, metrics: metrics
+                logger: logger, metrics: metrics, claimLease: config.webhookLease
             ),
             secret: secret, metrics: metrics
         )

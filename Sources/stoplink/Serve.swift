@@ -43,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The hour (0-23, UTC) from which each day's email digest is sent (env STOPLINK_EMAIL_DIGEST_HOUR; default 7).")
     var emailDigestHour: Int?
 
+    @Option(help: "Seconds a process's claim on webhook deliveries lasts; a process that dies leaves its claims to the others after this. Keep above 30 (a round plus one request) (env STOPLINK_WEBHOOK_LEASE; default 300).")
+    var webhookLease: Int?
+
     @Flag(help: "On an empty database, create a demo company with campaigns, opt-outs and a review item, a link, API key and owner login, and print them.")
     var demo = false
 
@@ -60,6 +63,7 @@ struct Serve: AsyncParsableCommand {
         config.allowInsecureWebhooks = allowInsecureWebhooks || environment["STOPLINK_ALLOW_INSECURE_WEBHOOKS"] == "1"
         config.smtpURL = smtpURL ?? environment["STOPLINK_SMTP_URL"]
         config.smtpFrom = smtpFrom ?? environment["STOPLINK_SMTP_FROM"]
+        if let lease = webhookLease ?? environment["STOPLINK_WEBHOOK_LEASE"].map({ Int($0) ?? -1 }) { config.webhookLease = TimeInterval(lease) }
         if let hour = emailDigestHour ?? environment["STOPLINK_EMAIL_DIGEST_HOUR"].map({ Int($0) ?? -1 }) { config.emailDigestHour = hour }
         // Every bad setting at once, before the database is touched.
         let problems = limits.apply(to: &config) + connections.apply(to: &config) + config.problems()

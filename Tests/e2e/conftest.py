@@ -17,12 +17,18 @@ PHONE_UA = (
 )
 
 
+def database_url(database):
+    """A SQLite file path as `sqlite:PATH`; a postgres:// URL as it is."""
+    text = str(database)
+    return text if text.startswith(("postgres://", "postgresql://")) else f"sqlite:{text}"
+
+
 def run(*args, database, input_text=None, check=True):
-    """Runs a stoplink command against `database` and returns the finished process."""
+    """Runs a stoplink command against `database` (a SQLite path or a postgres:// URL) and returns the finished process."""
     if not BINARY.exists():
         raise RuntimeError(f"{BINARY} does not exist: build it first (swift build)")
     result = subprocess.run(
-        [str(BINARY), *args, "--database", f"sqlite:{database}"],
+        [str(BINARY), *args, "--database", database_url(database)],
         input=input_text, capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     if check and result.returncode != 0:
@@ -39,17 +45,17 @@ def free_port():
 class Server:
     """`stoplink serve` as a child process on a free loopback port."""
 
-    def __init__(self, database, demo=False, extra_args=()):
+    def __init__(self, database, demo=False, extra_args=(), port=None):
         self.database = database
         self.extra_args = list(extra_args)
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.demo = demo
         self.process = None
         self.lines = []
 
     def start(self):
-        args = [str(BINARY), "serve", "--port", str(self.port), "--database", f"sqlite:{self.database}",
+        args = [str(BINARY), "serve", "--port", str(self.port), "--database", database_url(self.database),
                 "--public-url", self.base]
         if self.demo:
             args.append("--demo")

@@ -21,8 +21,10 @@ public final class WebhookDispatcher: Service, Sendable {
     static let endpointsPerRound = 32
     static let recordBatch = 100
     static let roundLimit: Duration = .seconds(10)
-    /// How long a claimed line stays ours: well past a round (10 s) plus one request (20 s).
-    static let claimLease: TimeInterval = 5 * 60
+    /// How long a claimed line stays ours by default: well past a round (10 s) plus one
+    /// request (15 s). A process that dies holding claims leaves them to the others after it.
+    public static let defaultClaimLease: TimeInterval = 5 * 60
+    let claimLease: TimeInterval
 
     /// A client whose connections all go to the address the policy checked: the client's
     /// `dnsOverride` replaces its own lookup of the host (no second DNS answer between the check
@@ -57,18 +59,21 @@ public final class WebhookDispatcher: Service, Sendable {
 
     public convenience init(
         store: any Store, clock: any WallClock, allowInsecure: Bool, eventIDs: WebhookEventID, logger: Logger,
-        pollInterval: Duration? = .milliseconds(200), metrics: StoplinkMetrics = StoplinkMetrics()
+        pollInterval: Duration? = .milliseconds(200), metrics: StoplinkMetrics = StoplinkMetrics(),
+        claimLease: TimeInterval = defaultClaimLease
     ) {
         self.init(
             store: store, clock: clock, policy: WebhookURLPolicy(allowInsecure: allowInsecure), eventIDs: eventIDs, logger: logger,
-            pollInterval: pollInterval, metrics: metrics
+            pollInterval: pollInterval, metrics: metrics, claimLease: claimLease
         )
     }
 
     init(
         store: any Store, clock: any WallClock, policy: WebhookURLPolicy, eventIDs: WebhookEventID, logger: Logger,
-        pollInterval: Duration? = .milliseconds(200), metrics: StoplinkMetrics = StoplinkMetrics()
+        pollInterval: Duration? = .milliseconds(200), metrics: StoplinkMetrics = StoplinkMetrics(),
+        claimLease: TimeInterval = defaultClaimLease
     ) {
+        self.claimLease = claimLease
         self.metrics = metrics
         self.store = store
         self.eventIDs = eventIDs
@@ -88,7 +93,7 @@ public final class WebhookDispatcher: Service, Sendable {
         let due: [(WebhookEndpoint, [(WebhookDelivery, ConsentEvent)])]
         do {
             due = try await store.claimDueDeliveries(
-                at: clock.now(), lease: Self.claimLease, perEndpoint: Self.batchPerEndpoint, endpoints: Self.endpointsPerRound
+                at: clock.now(), lease: claimLease, perEndpoint: Self.batchPerEndpoint, endpoints: Self.endpointsPerRound
             )
         } catch {
             logger.error("could not read pending webhook deliveries", metadata: ["error": "\(error)"])

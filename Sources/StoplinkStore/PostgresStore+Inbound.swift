@@ -77,7 +77,7 @@ extension PostgresStore {
             if let keyword {
                 // Every ledger write takes the company row's lock: with it held, the number's
                 // latest change cannot move between this read and the write below.
-                try await Self.lockCompany(connection, id: message.companyID, logger: logger)
+                try await Self.lockFeed(connection, companyID: message.companyID, logger: logger)
                 let latest = try await connection.first(
                     """
                     SELECT action, occurred_at FROM consent_events
@@ -215,7 +215,7 @@ extension PostgresStore {
             let (item, scope) = found
             if apply {
                 // The number's opt-ins cannot change while the company row is locked.
-                try await Self.lockCompany(connection, id: companyID, logger: logger)
+                try await Self.lockFeed(connection, companyID: companyID, logger: logger)
                 let latestOptIn = try await connection.scalar(
                     """
                     SELECT MAX(occurred_at) FROM consent_events
@@ -240,13 +240,6 @@ extension PostgresStore {
                 logger: logger
             )
             return item
-        }
-    }
-
-    /// Locks the company's row until the transaction ends (the lock every ledger write takes).
-    private static func lockCompany(_ connection: PostgresConnection, id: String, logger: Logger) async throws {
-        guard try await connection.count("SELECT 1 FROM companies WHERE id = \(id) FOR UPDATE", logger: logger) == 1 else {
-            throw StoreError.companyNotFound(id)
         }
     }
 

@@ -224,4 +224,55 @@ struct InboundStoreContract {
             #expect(history.allSatisfy { $0.actor == ann && $0.rawText == "stop it please" && $0.source == .keyword })
         }
     }
+
+    @Test("one message id racing as two different messages: one is recorded, every other caller is told the id was reused", arguments: StoreFactory.all)
+    func parallelReusedID(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone(1)
+            let stop = message(company, id: "SM1", from: number)
+            let start = message(company, id: "SM1", from: number, text: "START")
+
+            let records = try await withThrowingTaskGroup(of: (InboundMessage, InboundRecord).self) { group in
+                for index in 0..<Sample.writers {
+                    group.addTask {
+                        let (inbound, decision) = index % 2 == 0
+                            ? (stop, InboundDecision(action: .optOut, reply: "out")) : (start, InboundDecision(action: .optIn, reply: "in"))
+                        return (inbound, try await store.processInbound(inbound, decision: decision))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+
+            let winners = records.filter { !$0.1.replayed }
+            try #require(winners.count == 1)
+            let winner = winners[0]
+            #expect(Set(records.map(\.1.id)) == [winner.1.id])
+            #expect(records.allSatisfy { $0.1.action == winner.1.action && $0.1.reply == winner.1.reply })
+            #expect(records.filter(\.1.replayed).allSatisfy { $0.1.idReused == ($0.0.text != winner.0.text) })
+            let history = try await store.history(companyID: company.id, phone: number)
+            #expect(history.count == (winner.1.action == .optOut ? 1 : 0))
+        }
+    }
+
+    @Test("one unclear reply delivered in parallel waits in the queue once", arguments: StoreFactory.all)
+    func parallelReviewReplays(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let inbound = message(company, id: "SM1", from: try Sample.phone(1), text: "stop maybe")
+            let decision = InboundDecision(action: .review, reply: nil, reviewDeadline: Sample.now + Sample.day)
+
+            let records = try await withThrowingTaskGroup(of: InboundRecord.self) { group in
+                for _ in 0..<Sample.writers {
+                    group.addTask { try await store.processInbound(inbound, decision: decision) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+
+            #expect(records.filter { !$0.replayed }.count == 1)
+            #expect(records.allSatisfy { $0.action == .review && !$0.idReused })
+            let queue = try await store.reviewQueue(companyID: company.id)
+            #expect(queue.map(\.id) == [records[0].id])
+        }
+    }
 }

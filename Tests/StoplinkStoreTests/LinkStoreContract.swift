@@ -193,4 +193,28 @@ struct LinkStoreContract {
             #expect(codes.first.map { Set($0).count } == phones.count)
         }
     }
+
+    @Test("large batches issued at once, overlapping in opposite orders, agree on every shared number's code", arguments: StoreFactory.all)
+    func parallelLargeBatches(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (_, campaign) = try await store.acmeWithCampaign()
+            let first = try (0..<20_000).map(Sample.phone)
+            let second = try (10_000..<30_000).reversed().map(Sample.phone)
+
+            async let a = store.issueLinks(campaign: campaign, phones: first, codeLength: 10, at: Sample.now)
+            async let b = store.issueLinks(campaign: campaign, phones: second, codeLength: 10, at: Sample.now)
+            let (linksA, linksB) = try await (a, b)
+
+            #expect(linksA.map(\.phone) == first)
+            #expect(linksB.map(\.phone) == second)
+            let codeOf = Dictionary(uniqueKeysWithValues: linksA.map { ($0.phone, $0.code) })
+            let shared = linksB.filter { codeOf[$0.phone] != nil }
+            #expect(shared.count == 10_000)
+            #expect(shared.allSatisfy { codeOf[$0.phone] == $0.code })
+            #expect(Set(linksA.map(\.code) + linksB.map(\.code)).count == 30_000)
+            #expect(Set(linksA.map(\.id) + linksB.map(\.id)).count == 30_000)
+            let last = try #require(linksB.first)
+            #expect(try await store.link(code: last.code) == last)
+        }
+    }
 }

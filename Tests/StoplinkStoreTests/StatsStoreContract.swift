@@ -192,4 +192,26 @@ struct StatsStoreContract {
             #expect(days.map(\.optOuts) == [1, 2])
         }
     }
+
+    @Test("a reason search takes a backslash as itself, and letters without case", arguments: StoreFactory.all)
+    func reasonSearchBackslash(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, campaign) = try await store.acmeWithCampaign()
+            for (index, text) in ["Back\\Slash here", "no slash", "a%b_c"].enumerated() {
+                var request = Sample.optOut(company, try Sample.phone(index), campaign: campaign, at: Sample.now + Double(index))
+                request.reasonText = text
+                _ = try await store.recordOptOut(request)
+            }
+
+            let slash = try await store.reasonEntries(campaignID: campaign.id, freeTextOnly: true, search: "k\\s", after: nil, offset: 0, limit: 10)
+            let lone = try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: true, search: "\\")
+            let wildcards = try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: true, search: "a%b_")
+            let notWildcards = try await store.reasonEntryCount(campaignID: campaign.id, freeTextOnly: true, search: "o%s")
+
+            #expect(slash.map(\.text) == ["Back\\Slash here"])
+            #expect(lone == 1)
+            #expect(wildcards == 1)
+            #expect(notWildcards == 0)
+        }
+    }
 }

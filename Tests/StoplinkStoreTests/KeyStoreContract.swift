@@ -8,7 +8,7 @@ struct KeyStoreContract {
     @Test("a key is returned once, stored as a hash, and found by its prefix", arguments: StoreFactory.all)
     func createAndFind(factory: StoreFactory) async throws {
         try await factory.withStore { store in
-            let (company, _) = try await store.acmeWithCampaign()
+            let company = try await store.acme()
 
             let (key, stored) = try await store.createKey(companyID: company.id, name: "ci", at: Sample.now)
 
@@ -32,7 +32,7 @@ struct KeyStoreContract {
     @Test("revoking keeps the first time, and another company cannot revoke", arguments: StoreFactory.all)
     func revoke(factory: StoreFactory) async throws {
         try await factory.withStore { store in
-            let (company, _) = try await store.acmeWithCampaign()
+            let company = try await store.acme()
             let (_, stored) = try await store.createKey(companyID: company.id, name: "ci", at: Sample.now)
 
             let byOther = try await store.revokeKey(prefix: stored.prefix, companyID: "co_other", at: Sample.now)
@@ -49,12 +49,33 @@ struct KeyStoreContract {
     @Test("using a key records when", arguments: StoreFactory.all)
     func touch(factory: StoreFactory) async throws {
         try await factory.withStore { store in
-            let (company, _) = try await store.acmeWithCampaign()
+            let company = try await store.acme()
             let (_, stored) = try await store.createKey(companyID: company.id, name: "ci", at: Sample.now)
 
             try await store.touchKey(prefix: stored.prefix, at: Sample.now.addingTimeInterval(5))
 
             #expect(try await store.key(prefix: stored.prefix)?.lastUsedAt == Sample.now.addingTimeInterval(5))
+        }
+    }
+
+    @Test("revocations at once all answer the one time that was kept", arguments: StoreFactory.all)
+    func parallelRevocations(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let company = try await store.acme()
+            let (_, stored) = try await store.createKey(companyID: company.id, name: "ci", at: Sample.now)
+
+            let times = try await withThrowingTaskGroup(of: Date?.self) { group in
+                for index in 0..<Sample.writers {
+                    group.addTask {
+                        try await store.revokeKey(prefix: stored.prefix, companyID: company.id, at: Sample.now.addingTimeInterval(Double(index + 1)))?.revokedAt
+                    }
+                }
+                return try await group.reduce(into: [Date?]()) { $0.append($1) }
+            }
+
+            let kept = try await store.key(prefix: stored.prefix)?.revokedAt
+            #expect(kept != nil)
+            #expect(times.allSatisfy { $0 == kept })
         }
     }
 }

@@ -63,10 +63,8 @@ struct RetentionStoreContract {
     @Test("visits recorded while a purge runs are neither lost nor miscounted", arguments: StoreFactory.all)
     func purgeWhileVisiting(factory: StoreFactory) async throws {
         try await factory.withStore { store in
-            var (acme, campaign) = try await store.acmeWithCampaign()
-            acme.retention.visitsDays = 1
-            try await store.updateCompany(acme)
-            let link = try await store.issueLinks(campaign: campaign, phones: [try Sample.phone(0)], codeLength: 10, at: Sample.now)[0]
+            let (campaign, links) = try await visitsKeptOneDay(store, links: 1)
+            let link = links[0]
             let purgeAt = Sample.now + 10 * Sample.day
             try await store.recordVisits((0..<200).map { Visit(linkID: link.id, kind: .human, visitor: "v\($0 % 50)", at: Sample.now) })
 
@@ -84,6 +82,36 @@ struct RetentionStoreContract {
             #expect(counts == VisitCounts(human: 200 + Sample.writers, bot: 0, uniqueHumans: 50 + Sample.writers))
             #expect(try await store.stats(campaign: campaign, reasonTextLimit: 1, reasonTextsBefore: nil).visits == counts)
         }
+    }
+
+    @Test("two purges at once, as two processes run them, remove and count every visit once", arguments: StoreFactory.all)
+    func parallelPurges(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (campaign, links) = try await visitsKeptOneDay(store, links: 2)
+            let purgeAt = Sample.now + 10 * Sample.day
+            try await store.recordVisits((0..<120).map { Visit(linkID: links[$0 % 2].id, kind: .human, visitor: "v\($0 % 30)", at: Sample.now) })
+            try await store.recordVisits([Visit(linkID: links[0].id, kind: .human, visitor: "v0", at: purgeAt)])
+
+            let purged = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<2 { group.addTask { try await store.purgeExpired(at: purgeAt, batchSize: 7).visits } }
+                return try await group.reduce(0, +)
+            }
+
+            #expect(purged == 120)
+            #expect(try await store.visitCounts(linkID: links[0].id) == VisitCounts(human: 61, bot: 0, uniqueHumans: 15))
+            #expect(try await store.visitCounts(linkID: links[1].id) == VisitCounts(human: 60, bot: 0, uniqueHumans: 15))
+            #expect(try await store.stats(campaign: campaign, reasonTextLimit: 1, reasonTextsBefore: nil).visits
+                    == VisitCounts(human: 121, bot: 0, uniqueHumans: 30))
+        }
+    }
+
+    /// Acme keeping visits for one day, its campaign, and that many links of the campaign.
+    func visitsKeptOneDay(_ store: any Store, links count: Int) async throws -> (Campaign, [Link]) {
+        var (acme, campaign) = try await store.acmeWithCampaign()
+        acme.retention.visitsDays = 1
+        try await store.updateCompany(acme)
+        let links = try await store.issueLinks(campaign: campaign, phones: try (0..<count).map(Sample.phone), codeLength: 10, at: Sample.now)
+        return (campaign, links)
     }
 
     func message(_ company: Company, id: String, from: PhoneNumber, text: String, at date: Date) -> InboundMessage {

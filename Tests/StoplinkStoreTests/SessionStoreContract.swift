@@ -9,7 +9,7 @@ struct SessionStoreContract {
     static let absolute: TimeInterval = 12 * 60 * 60
 
     private func ann(_ store: any Store) async throws -> User {
-        let (company, _) = try await store.acmeWithCampaign()
+        let company = try await store.acme()
         return try await store.createUser(companyID: company.id, email: "ann@acme.example", role: .owner, passwordHash: "h", at: Sample.now)
     }
 
@@ -112,6 +112,27 @@ struct SessionStoreContract {
 
             #expect(try await store.auditLog(companyID: user.companyID, limit: 10) == [logout, login])
             #expect(try await store.auditLog(companyID: user.companyID, limit: 1) == [logout])
+        }
+    }
+
+    @Test("failed logins recorded in parallel are all counted", arguments: StoreFactory.all)
+    func parallelFailures(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<Sample.writers {
+                    group.addTask {
+                        let email = index.isMultiple(of: 2) ? "ann@acme.example" : "ANN@acme.example"
+                        let address = index.isMultiple(of: 4) ? "192.0.2.1" : "192.0.2.\(100 + index)"
+                        try await store.recordLoginFailure(email: email, address: address, at: Sample.now.addingTimeInterval(Double(index)))
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            let counts = try await store.loginFailures(email: "Ann@Acme.Example", address: "192.0.2.1", since: Sample.now.addingTimeInterval(-1))
+
+            #expect(counts.email == Sample.writers)
+            #expect(counts.address == Sample.writers / 4)
         }
     }
 }

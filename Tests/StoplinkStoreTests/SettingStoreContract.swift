@@ -45,4 +45,24 @@ struct SettingStoreContract {
             #expect(try await store.setting("signing-secret", orInsert: { "late" }) == values.first)
         }
     }
+
+    @Test("a replacement racing the first inserts of a setting wins, and at most one inserted value is ever answered",
+          arguments: StoreFactory.all)
+    func replaceWhileInserting(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let answers = try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    try await store.replaceSetting("signing-secret", with: "replaced")
+                    return nil
+                }
+                for index in 0..<Sample.writers {
+                    group.addTask { try await store.setting("signing-secret", orInsert: { "inserted-\(index)" }) }
+                }
+                return try await group.reduce(into: [String]()) { answers, answer in answer.map { answers.append($0) } }
+            }
+
+            #expect(Set(answers).subtracting(["replaced"]).count <= 1)
+            #expect(try await store.setting("signing-secret", orInsert: { "late" }) == "replaced")
+        }
+    }
 }

@@ -92,6 +92,11 @@ enum Sample {
 }
 
 extension Store {
+    /// One company, Acme (NL), without campaigns: for what needs only a company.
+    func acme() async throws -> Company {
+        try await createCompany(name: "Acme", defaultCountry: "nl", defaultLanguage: "nl", at: Sample.now)
+    }
+
     /// One company, Acme (NL), with one marketing campaign `spring-sale`.
     func acmeWithCampaign() async throws -> (Company, Campaign) {
         let company = try await createCompany(name: "Acme", defaultCountry: "nl", defaultLanguage: "nl", at: Sample.now)

@@ -110,6 +110,65 @@ struct EmailStoreContract {
         }
     }
 
+    @Test("many claimers at once, on several connections, send every email once, retries included", arguments: StoreFactory.all)
+    func racingClaimersSendOnce(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            for address in ["a@acme.example", "b@acme.example"] {
+                _ = try await store.setEmailRecipient(companyID: company.id, address: address, forward: true, digest: false, at: Sample.now)
+            }
+            for index in 0..<20 { _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(index))) }
+            let log = EmailSendLog()
+
+            let stalled = try await Sample.race { _ -> Bool in
+                for _ in 0..<20_000 {
+                    let claimed = try await store.claimDueEmails(at: Sample.now, lease: Self.lease, limit: 3)
+                    if claimed.isEmpty {
+                        if try await store.emails(companyID: company.id, limit: 100).allSatisfy({ $0.status != .pending }) { return false }
+                        await Task.yield()
+                        continue
+                    }
+                    for email in claimed {
+                        let sends = await log.attempt(email.id)
+                        try await store.recordEmailAttempt(
+                            id: email.id, outcome: sends ? .sent : .failed(error: "451 try again", retryAt: Sample.now), at: Sample.now
+                        )
+                    }
+                }
+                return true
+            }
+
+            #expect(!stalled.contains(true), "every claimer finished")
+            let emails = try await store.emails(companyID: company.id, limit: 100)
+            #expect(emails.count == 40)
+            for email in emails {
+                let expected = email.id.isMultiple(of: 5) ? 2 : 1
+                #expect(email.status == .sent && email.attempts == expected)
+                #expect(await log.attempts[email.id] == expected, "sent once, after one failure for every fifth")
+            }
+        }
+    }
+
+    @Test("an email lease that runs out (its holder died) is taken over by one claimer of many", arguments: StoreFactory.all)
+    func expiredLeaseTakenOver(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            _ = try await store.setEmailRecipient(companyID: company.id, address: "a@acme.example", forward: true, digest: false, at: Sample.now)
+            for index in 0..<6 { _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(index))) }
+            let dead = try await claim(store)
+
+            let whileLeased = try await Sample.race { _ in try await claim(store, at: Sample.now + Self.lease - 1) }
+            let takeover = try await Sample.race { _ in try await claim(store, at: Sample.now + Self.lease) }.flatMap { $0 }
+            let afterTakeover = try await claim(store, at: Sample.now + Self.lease + 1)
+
+            #expect(dead.count == 6)
+            #expect(whileLeased.allSatisfy { $0.isEmpty })
+            #expect(takeover.map(\.id).sorted() == dead.map(\.id).sorted(), "each email taken over by one claimer")
+            #expect(takeover.allSatisfy { $0.claimedUntil == Sample.now + 2 * Self.lease })
+            #expect(afterTakeover.isEmpty)
+        }
+    }
+
     @Test("a failed attempt waits for its retry time; the last one fails for good and is listed as a failure", arguments: StoreFactory.all)
     func attempts(factory: StoreFactory) async throws {
         try await factory.withStore { store in
@@ -191,5 +250,16 @@ struct EmailStoreContract {
             #expect(figures.byCampaign == [.init(key: "spring-sale", count: 2)])
             #expect(figures.byReason == [.init(key: "too_many", count: 2)])
         }
+    }
+}
+
+/// How often racing claimers attempted each email.
+actor EmailSendLog {
+    private(set) var attempts: [Int64: Int] = [:]
+
+    /// Logs an attempt and answers whether it is sent: every fifth email fails its first attempt.
+    func attempt(_ id: Int64) -> Bool {
+        attempts[id, default: 0] += 1
+        return !id.isMultiple(of: 5) || attempts[id, default: 0] > 1
     }
 }

@@ -71,6 +71,17 @@ enum Sample {
     /// How many tasks write at once in the parallel tests.
     static let writers = 16
 
+    /// Runs `body` in `tasks` tasks at once (each given its index) and answers their results;
+    /// on PostgreSQL each task runs on a connection of its own while the pool has one free.
+    static func race<Value: Sendable>(
+        _ tasks: Int = writers, _ body: @escaping @Sendable (Int) async throws -> Value
+    ) async throws -> [Value] {
+        try await withThrowingTaskGroup(of: Value.self) { group in
+            for index in 0..<tasks { group.addTask { try await body(index) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
     static func phone(_ text: String) throws -> PhoneNumber {
         try PhoneNumber(parsing: text, defaultRegion: nil)
     }

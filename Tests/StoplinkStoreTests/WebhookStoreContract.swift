@@ -11,6 +11,19 @@ struct WebhookStoreContract {
         try await store.claimDueDeliveries(at: date, lease: Self.lease, perEndpoint: 100, endpoints: 100)
     }
 
+    /// Acme with `endpoints` endpoints that want every event, and `events` opt-outs queued to each.
+    func endpointsWithEvents(_ store: any Store, endpoints: Int, events: Int) async throws -> (Company, [WebhookEndpoint]) {
+        let (company, _) = try await store.acmeWithCampaign()
+        var created: [WebhookEndpoint] = []
+        for index in 0..<endpoints {
+            created.append(try await store.createEndpoint(
+                companyID: company.id, url: "https://\(index).example", description: "", eventTypes: [], at: Sample.now
+            ))
+        }
+        for index in 0..<events { _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(index))) }
+        return (company, created)
+    }
+
     @Test("an endpoint gets a we_ id and a whsec_ secret, and is listed, found and deleted", arguments: StoreFactory.all)
     func endpoints(factory: StoreFactory) async throws {
         try await factory.withStore { store in
@@ -214,11 +227,7 @@ struct WebhookStoreContract {
     @Test("parallel claimers never get the same delivery", arguments: StoreFactory.all)
     func parallelClaims(factory: StoreFactory) async throws {
         try await factory.withStore { store in
-            let (company, _) = try await store.acmeWithCampaign()
-            for index in 0..<8 {
-                _ = try await store.createEndpoint(companyID: company.id, url: "https://\(index).example", description: "", eventTypes: [], at: Sample.now)
-            }
-            for index in 0..<10 { _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(index))) }
+            _ = try await endpointsWithEvents(store, endpoints: 8, events: 10)
 
             let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
                 for _ in 0..<Sample.writers {
@@ -232,6 +241,98 @@ struct WebhookStoreContract {
 
             #expect(claimed.count == 8 * 10)
             #expect(Set(claimed).count == claimed.count)
+        }
+    }
+
+    @Test("many claimers at once, on several connections, send every delivery once and each endpoint's in order", arguments: StoreFactory.all)
+    func racingClaimersKeepOrder(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let events = 12
+            let (_, endpoints) = try await endpointsWithEvents(store, endpoints: 4, events: events)
+            let log = SendLog()
+
+            // Each claimer sends part of what it got, stopping at a failure, gives the rest back, and
+            // claims again until nothing is pending. Small claims make the lines change hands often.
+            let stalled = try await Sample.race { worker -> Bool in
+                for round in 0..<20_000 {
+                    let claimed = try await store.claimDueDeliveries(at: Sample.now, lease: Self.lease, perEndpoint: 3, endpoints: 2)
+                    if claimed.isEmpty {
+                        if try await store.deliveryBacklog().count == 0 { return false }
+                        await Task.yield()
+                        continue
+                    }
+                    for (endpoint, line) in claimed {
+                        var attempts: [(deliveryID: Int64, endpointID: String, outcome: AttemptOutcome)] = []
+                        for (delivery, _) in line.prefix(1 + (worker + round) % max(line.count, 1)) {
+                            let succeeds = await log.attempt(endpoint.id, delivery.number)
+                            attempts.append((delivery.id, endpoint.id, succeeds
+                                ? .succeeded(statusCode: 200) : .failed(statusCode: 503, error: "answered 503", retryAt: Sample.now)))
+                            if !succeeds { break }
+                        }
+                        try await store.releaseClaims(line.dropFirst(attempts.count).map(\.0))
+                        try await store.recordAttempts(attempts, at: Sample.now)
+                    }
+                }
+                return true
+            }
+
+            #expect(!stalled.contains(true), "every claimer finished")
+            #expect(await log.violations == [])
+            let everyNumber = (1...Int64(events)).flatMap { $0.isMultiple(of: 4) ? [$0, $0] : [$0] }
+            for endpoint in endpoints {
+                #expect(await log.attempts[endpoint.id] == everyNumber, "each delivery sent in order, once more after its failure")
+                let deliveries = try await store.deliveries(endpointID: endpoint.id, limit: 100)
+                #expect(deliveries.allSatisfy { $0.status == .succeeded && $0.attempts == ($0.number.isMultiple(of: 4) ? 2 : 1) })
+            }
+        }
+    }
+
+    @Test("a lease that runs out (its holder died) is taken over by one claimer of many; the old holder's late release leaves it alone", arguments: StoreFactory.all)
+    func expiredLeaseTakenOver(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            _ = try await endpointsWithEvents(store, endpoints: 3, events: 4)
+            let dead = try await claim(store)
+
+            let whileLeased = try await Sample.race { _ in try await claim(store, at: Sample.now + Self.lease - 1) }
+            let takeover = try await Sample.race { _ in try await claim(store, at: Sample.now + Self.lease) }.flatMap { $0 }
+            try await store.releaseClaims(dead.flatMap { $0.1.map(\.0) })
+            let afterLateRelease = try await claim(store, at: Sample.now + Self.lease + 1)
+
+            #expect(dead.flatMap(\.1).count == 3 * 4)
+            #expect(whileLeased.allSatisfy { $0.isEmpty })
+            #expect(takeover.map(\.0.id).sorted() == dead.map(\.0.id).sorted(), "each endpoint taken over by one claimer")
+            #expect(takeover.flatMap { $0.1.map(\.0.id) }.sorted() == dead.flatMap { $0.1.map(\.0.id) }.sorted())
+            #expect(afterLateRelease.isEmpty, "the new holder's lease still holds")
+        }
+    }
+
+    @Test("retries racing claimers: a retry refused while a claimer holds the delivery, never undoing its claim", arguments: StoreFactory.all)
+    func retryRacingClaimers(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let endpoint = try #require(try await endpointsWithEvents(store, endpoints: 1, events: 1).1.first)
+            let sent = try #require(try await claim(store).first?.1.first?.0)
+            try await store.recordAttempts([(sent.id, endpoint.id, .succeeded(statusCode: 200))], at: Sample.now)
+            let later = Sample.now + 1
+
+            // Even tasks retry the sent delivery, odd ones claim: a claim can only follow a retry.
+            let outcomes = try await Sample.race { index -> (retried: Bool, claimed: [WebhookDelivery]) in
+                if index.isMultiple(of: 2) {
+                    do {
+                        _ = try await store.retryDelivery(number: sent.number, endpointID: endpoint.id, at: later)
+                        return (retried: true, claimed: [WebhookDelivery]())
+                    } catch StoreError.deliveryInFlight {
+                        return (retried: false, claimed: [])
+                    }
+                }
+                return (retried: false, claimed: try await claim(store, at: later).flatMap { $0.1.map(\.0) })
+            }
+            let final = try #require(try await store.deliveries(endpointID: endpoint.id, limit: 1).first)
+
+            let claims = outcomes.flatMap(\.claimed)
+            #expect(outcomes.contains { $0.retried })
+            #expect(claims.count <= 1, "one claimer at most: no retry cleared a claim for another to take")
+            #expect(final.status == .pending && final.attempts == 0)
+            #expect(final.claimedUntil == claims.first?.claimedUntil, "a claim that was made still holds")
         }
     }
 
@@ -285,5 +386,23 @@ struct WebhookStoreContract {
             #expect(try await store.testDeliveries(endpointID: endpoint.id, limit: 100).isEmpty)
             #expect(try await store.testDeliveries(endpointID: other.id, limit: 100) == [othersTest])
         }
+    }
+}
+
+/// What racing claimers sent, in the order they sent it, and each time one sent a delivery
+/// before its endpoint's previous one had succeeded (two holders of one line, or a line out of order).
+actor SendLog {
+    private(set) var attempts: [String: [Int64]] = [:]
+    private(set) var violations: [String] = []
+    private var succeeded: [String: Int64] = [:]
+
+    /// Logs an attempt and answers whether it succeeds: every fourth delivery fails its first attempt.
+    func attempt(_ endpointID: String, _ number: Int64) -> Bool {
+        let previous = succeeded[endpointID] ?? 0
+        if number != previous + 1 { violations.append("\(endpointID): delivery \(number) sent when \(previous) had succeeded") }
+        let succeeds = !number.isMultiple(of: 4) || attempts[endpointID, default: []].contains(number)
+        attempts[endpointID, default: []].append(number)
+        if succeeds { succeeded[endpointID] = max(previous, number) }
+        return succeeds
     }
 }

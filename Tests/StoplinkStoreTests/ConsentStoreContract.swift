@@ -212,4 +212,70 @@ struct ConsentStoreContract {
             #expect(try await store.suppressionCount(companyID: other.id, matching: SuppressionFilter(campaignRef: "spring-sale")) == 0)
         }
     }
+
+    @Test("of parallel opt-outs of one number, one is recorded and every other answers what that one recorded", arguments: StoreFactory.all)
+    func parallelOptOutsAnswerTheRecordedOne(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, campaign) = try await store.acmeWithCampaign()
+            let number = try Sample.phone("+31612345678")
+
+            let outcomes = try await withThrowingTaskGroup(of: OptOutOutcome.self) { group in
+                for index in 0..<Sample.writers {
+                    group.addTask {
+                        try await store.recordOptOut(Sample.optOut(company, number, campaign: campaign, at: Sample.now + Double(index)))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+
+            let recorded = try #require(outcomes.compactMap(\.recorded).first)
+            let others = outcomes.compactMap { outcome -> Suppression? in
+                if case .alreadyOptedOut(let suppression) = outcome { suppression } else { nil }
+            }
+            #expect(others.count == Sample.writers - 1)
+            #expect(others.allSatisfy { $0.since == recorded.occurredAt && $0.scope == .marketing && $0.campaignRef == "spring-sale" })
+            #expect(try await store.suppression(companyID: company.id, phone: number)?.since == recorded.occurredAt)
+        }
+    }
+
+    @Test("parallel opt-outs of both scopes and opt-ins of one number leave a ledger that the rules replay to the suppression", arguments: StoreFactory.all)
+    func parallelChangesKeepLedgerAndSuppressionTogether(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let number = try Sample.phone(1)
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<(Sample.writers * 2) {
+                    group.addTask {
+                        let at = Sample.now + Double(index)
+                        switch index % 3 {
+                        case 0: _ = try await store.recordOptOut(Sample.optOut(company, number, scope: .marketing, at: at))
+                        case 1: _ = try await store.recordOptOut(Sample.optOut(company, number, scope: .all, at: at))
+                        default: _ = try await store.recordOptIn(companyID: company.id, phone: number, source: .api, evidence: "asked", at: at)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let history = try await store.history(companyID: company.id, phone: number)
+            let suppression = try await store.suppression(companyID: company.id, phone: number)
+
+            // Each row was a change when it was written, judged against the rows before it.
+            var state: OptOutScope?
+            for event in history {
+                switch event.action {
+                case .optOut:
+                    #expect(LedgerRules.optOut(event.scope, over: state) == .record, "row \(event.seq) changed nothing")
+                    state = event.scope
+                case .optIn:
+                    #expect(LedgerRules.optIn(over: state) == .record, "row \(event.seq) opted in a number that was not out")
+                    state = nil
+                }
+            }
+            #expect(!history.isEmpty)
+            #expect(history.map(\.seq) == history.map(\.seq).sorted())
+            #expect(suppression?.scope == state)
+            #expect(suppression.map { $0.since == history.last?.occurredAt } ?? true)
+        }
+    }
 }

@@ -106,4 +106,64 @@ struct FeedStoreContract {
             #expect(seen == all)
         }
     }
+
+    @Test("readers of two companies paging while writers on many connections opt out, opt in and import see every event once, in order", arguments: StoreFactory.all)
+    func readersNeverSkipUnderMixedWriters(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (acme, _) = try await store.acmeWithCampaign()
+            let globex = try await store.createCompany(name: "Globex", defaultCountry: "NL", defaultLanguage: "en", at: Sample.now)
+            let companies = [acme, globex]
+            let rounds = 12
+            // Every round of a writer writes one opt-out; every third also an opt-in, every fourth
+            // an import of three new numbers: all of them are recorded, so each feed's end is known.
+            let perWriter = rounds + rounds / 3 + 3 * (rounds / 4)
+            let total = Int64(Sample.writers / 2 * perWriter)
+
+            let seen = try await withThrowingTaskGroup(of: (String, [Int64]).self) { group in
+                for writer in 0..<Sample.writers {
+                    let company = companies[writer % 2]
+                    group.addTask {
+                        for round in 1...rounds {
+                            let base = (writer * rounds + round) * 10
+                            let number = try Sample.phone(base)
+                            _ = try await store.recordOptOut(Sample.optOut(company, number))
+                            if round.isMultiple(of: 3) {
+                                _ = try await store.recordOptIn(companyID: company.id, phone: number, source: .api, evidence: "asked", at: Sample.now)
+                            }
+                            if round.isMultiple(of: 4) {
+                                let rows = try (1...3).map { ImportRow(phone: try Sample.phone(base + $0), optedOutAt: Sample.now, reason: nil) }
+                                _ = try await store.importOptOuts(companyID: company.id, rows: rows, scope: .marketing)
+                            }
+                        }
+                        return ("", [])
+                    }
+                }
+                // One reader per company pages as a feed client does, from its cursor up to the head it saw.
+                for company in companies {
+                    group.addTask {
+                        var cursor: Int64 = 0
+                        var seen: [Int64] = []
+                        while cursor < total {
+                            try Task.checkCancellation()
+                            let head = try await store.feedHead(companyID: company.id)
+                            let page = try await store.events(companyID: company.id, after: cursor, upTo: head, limit: 5)
+                            #expect(page.allSatisfy { $0.companyID == company.id })
+                            seen += page.map(\.seq)
+                            cursor = page.last?.seq ?? cursor
+                            if page.isEmpty { await Task.yield() }
+                        }
+                        return (company.id, seen)
+                    }
+                }
+                return try await group.reduce(into: [String: [Int64]]()) { seen, result in if !result.0.isEmpty { seen[result.0] = result.1 } }
+            }
+
+            for company in companies {
+                let all = try await store.events(companyID: company.id, after: 0, upTo: Int64.max, limit: Int(total) + 1).map(\.seq)
+                #expect(all == Array(1...total))
+                #expect(seen[company.id] == all, "the reader of \(company.name) saw every event once, in order")
+                #expect(try await store.feedHead(companyID: company.id) == total)
+            }
+        }
+    }
 }

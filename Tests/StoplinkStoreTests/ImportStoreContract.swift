@@ -56,4 +56,78 @@ struct ImportStoreContract {
             #expect(try await store.history(companyID: company.id, phone: try Sample.phone(1)).map(\.actor) == [ann])
         }
     }
+
+    @Test("an import keeps reasons with tabs, line breaks, backslashes and other scripts exactly", arguments: StoreFactory.all)
+    func reasonsKeptExactly(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let reasons: [String?] = ["tab\there", "two\nlines\r\nand more", #"back\slash \N \t"#, "Слишком много 📵", "", nil]
+            let rows = try reasons.indices.map { ImportRow(phone: try Sample.phone($0), optedOutAt: Sample.now, reason: reasons[$0]) }
+
+            let counts = try await store.importOptOuts(companyID: company.id, rows: rows, scope: .marketing)
+
+            #expect(counts.added == reasons.count)
+            let imported = try await store.events(companyID: company.id, after: 0, upTo: Int64.max, limit: 100)
+            #expect(imported.map(\.reason) == reasons)
+            #expect(imported.map(\.phone) == rows.map(\.phone))
+            #expect(imported.allSatisfy { $0.source == .import && $0.scope == .marketing && $0.occurredAt == Sample.now })
+        }
+    }
+
+    @Test("a large import numbers its rows in order after the feed's head and answers each row", arguments: StoreFactory.all)
+    func largeImport(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(7)))
+            // Every tenth number appears twice; number 7 is already opted out.
+            let indices = (0..<5_000).map { $0.isMultiple(of: 10) ? $0 / 10 : $0 }
+            let rows = try indices.map { ImportRow(phone: try Sample.phone($0), optedOutAt: Sample.now - Double($0), reason: "r\($0)") }
+
+            let counts = try await store.importOptOuts(companyID: company.id, rows: rows, scope: .marketing)
+
+            var firstSeen = Set<Int>()
+            let expected = indices.map { $0 != 7 && firstSeen.insert($0).inserted }
+            #expect(counts.addedRows == expected)
+            #expect(counts.added == expected.filter { $0 }.count && counts.already == expected.filter { !$0 }.count)
+            let events = try await store.events(companyID: company.id, after: 1, upTo: Int64.max, limit: 10_000)
+            let addedIndices = zip(indices, expected).filter(\.1).map(\.0)
+            #expect(events.map(\.seq) == Array(2...Int64(1 + counts.added)))
+            #expect(events.map(\.phone) == (try addedIndices.map { try Sample.phone($0) }))
+            #expect(events.map(\.reason) == addedIndices.map { "r\($0)" })
+            #expect(try await store.feedHead(companyID: company.id) == Int64(1 + counts.added))
+            #expect(try await store.suppression(companyID: company.id, phone: try Sample.phone(4_999))?.since == Sample.now - 4_999)
+        }
+    }
+
+    @Test("parallel imports and opt-outs of overlapping numbers opt each number out once", arguments: StoreFactory.all)
+    func parallelImports(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let numbers = 40
+
+            let added = try await withThrowingTaskGroup(of: Int.self) { group in
+                for importer in 0..<4 {
+                    group.addTask {
+                        // Each import holds every number, starting at its own place.
+                        let rows = try (0..<numbers).map {
+                            ImportRow(phone: try Sample.phone((importer * 10 + $0) % numbers), optedOutAt: Sample.now, reason: nil)
+                        }
+                        return try await store.importOptOuts(companyID: company.id, rows: rows, scope: .marketing).added
+                    }
+                }
+                for writer in 0..<Sample.writers {
+                    group.addTask {
+                        try await store.recordOptOut(Sample.optOut(company, try Sample.phone(writer * 2))).recorded == nil ? 0 : 1
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+
+            #expect(added == numbers)
+            #expect(try await store.events(companyID: company.id, after: 0, upTo: Int64.max, limit: 100).map(\.seq) == Array(1...Int64(numbers)))
+            for index in 0..<numbers {
+                #expect(try await store.history(companyID: company.id, phone: try Sample.phone(index)).count == 1)
+            }
+        }
+    }
 }

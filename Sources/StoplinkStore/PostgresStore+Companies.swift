@@ -51,7 +51,8 @@ extension PostgresStore {
     /// A company by id; with `locking`, its row stays locked until the transaction ends, so a
     /// read-change-write of its settings cannot lose another's change.
     static func company(_ connection: PostgresConnection, id: String, locking: Bool = false, logger: Logger) async throws -> Company? {
-        let lock = locking ? " FOR UPDATE" : ""
+        // NO KEY: rows that only reference the company (links, events) can still be inserted.
+        let lock = locking ? " FOR NO KEY UPDATE" : ""
         return try await connection.first("SELECT * FROM companies WHERE id = \(id)\(unescaped: lock)", logger: logger, company)
     }
 

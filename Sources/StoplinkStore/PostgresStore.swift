@@ -4,6 +4,7 @@ import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import StoplinkCore
+import Synchronization
 
 /// Many Stoplink processes on one PostgreSQL database, through PostgresNIO's connection pool.
 ///
@@ -15,6 +16,8 @@ public struct PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
     public let url: PostgresURL
+    /// Whether the last look at the server found it away (see `HealthWatch`).
+    let health = Health()
 
     /// A store on `url`. Nothing connects until the client's service runs (`services`); a
     /// server that is away shows up as errors from the first queries, not here.
@@ -44,8 +47,8 @@ public struct PostgresStore: Store {
         }
     }
 
-    /// The connection pool: runs for as long as the store is used.
-    public var services: [any Service] { [client] }
+    /// The connection pool, and a watch on the server: run for as long as the store is used.
+    public var services: [any Service] { [client, HealthWatch(store: self)] }
 
     /// The pool closes when its service stops; nothing is left to flush here.
     public func close() throws {}
@@ -53,14 +56,20 @@ public struct PostgresStore: Store {
     /// Answers within `pingBound`: while the server is away the pool waits for a connection
     /// that does not come, and `/readyz` must say so rather than hang.
     public func ping() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.query("SELECT 1", logger: logger) }
-            group.addTask {
-                try await Task.sleep(for: Self.pingBound)
-                throw StoreError.databaseUnavailable("PostgreSQL did not answer within \(Self.pingBound.components.seconds) s")
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await client.query("SELECT 1", logger: logger) }
+                group.addTask {
+                    try await Task.sleep(for: Self.pingBound)
+                    throw StoreError.databaseUnavailable("PostgreSQL did not answer within \(Self.pingBound.components.seconds) s")
+                }
+                defer { group.cancelAll() }
+                try await group.next()
             }
-            defer { group.cancelAll() }
-            try await group.next()
+            health.away.store(false, ordering: .relaxed)
+        } catch {
+            health.away.store(true, ordering: .relaxed)
+            throw error
         }
     }
 
@@ -103,7 +112,8 @@ public struct PostgresStore: Store {
 
     /// A connection for reads that need no transaction (each statement sees committed rows).
     func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await client.withConnection { connection in try await body(connection) }
+        try health.refuseWhileAway()
+        return try await client.withConnection { connection in try await body(connection) }
     }
 
     /// One transaction: committed when `body` returns, rolled back when it throws (its error is
@@ -113,6 +123,7 @@ public struct PostgresStore: Store {
         isolation level: IsolationLevel = .readCommitted,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        try health.refuseWhileAway()
         var attempt = 0
         while true {
             attempt += 1
@@ -123,9 +134,12 @@ public struct PostgresStore: Store {
                     do {
                         result = try await body(connection)
                     } catch {
-                        // A connection that broke mid-transaction is closed by the pool; there is
-                        // nothing half-written to keep, so a failed ROLLBACK is not an error of its own.
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        // A connection that broke mid-transaction is closed and its transaction
+                        // gone with it: nothing half-written stays, and a ROLLBACK sent on it
+                        // would wait for an answer that never comes.
+                        if Self.connectionIsAlive(after: error) {
+                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                        }
                         throw error
                     }
                     try await connection.query("COMMIT", logger: logger)
@@ -161,6 +175,13 @@ public struct PostgresStore: Store {
         return name == nil || constraint(error) == name
     }
 
+    /// Whether the connection can still take a statement after `error`: yes after anything the
+    /// server answered or the caller threw, no after the connection itself failed.
+    static func connectionIsAlive(after error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return true }
+        return error.code == .server
+    }
+
     /// Serialization failure or deadlock: the whole transaction may simply run again.
     static func isRetryable(_ error: any Error) -> Bool {
         let state = sqlState(error)
@@ -191,6 +212,31 @@ public struct PostgresStore: Store {
     static func decode<Value: RawRepresentable>(_ type: Value.Type, _ raw: String, column: String) throws -> Value
     where Value.RawValue == String {
         try SQLiteStore.decode(type, raw, column: column)
+    }
+}
+
+extension PostgresStore {
+    /// While the server is away, the pool waits for a connection that does not come; a request
+    /// must not wait with it. Once the watch has seen the server away, store calls fail at
+    /// once (the recipient gets the error page, `/readyz` 503) until it answers again.
+    final class Health: Sendable {
+        let away = Atomic<Bool>(false)
+
+        func refuseWhileAway() throws {
+            if away.load(ordering: .relaxed) { throw StoreError.databaseUnavailable("the database is not reachable") }
+        }
+    }
+
+    /// Pings the server every second (each ping bounded by `pingBound`) and keeps `health`.
+    struct HealthWatch: Service {
+        let store: PostgresStore
+
+        func run() async throws {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                try? await store.ping()
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 }
 

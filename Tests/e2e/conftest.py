@@ -3,6 +3,7 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,12 +61,14 @@ class Server:
         if self.demo:
             args.append("--demo")
         args += self.extra_args
-        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        # The log goes to a file: an unread pipe would fill and stop a server that logs much.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=ROOT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
             if not line:
-                raise AssertionError(f"stoplink serve exited: {self.process.stderr.read()}")
+                raise AssertionError(f"stoplink serve exited: {self.log_text()}")
             self.lines.append(line.rstrip("\n"))
             if line.startswith("Stoplink is listening") and not self.demo:
                 break
@@ -73,6 +76,12 @@ class Server:
                 break
         assert requests.get(f"{self.base}/healthz", timeout=10).status_code == 200
         return self
+
+    def log_text(self):
+        """Everything the server wrote to standard error so far."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
 
     def line_starting(self, prefix):
         return next(line[len(prefix):] for line in self.lines if line.startswith(prefix))

@@ -1,6 +1,7 @@
 """`stoplink serve` on PostgreSQL when the database misbehaves: a wrong URL or password, a schema
 that is not current, a server that goes away and comes back, a connection cut mid-opt-out."""
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -68,10 +69,15 @@ class Proxy:
             sockets, self.sockets = self.sockets, []
         for end in sockets:
             try:
-                end.shutdown(socket.SHUT_RDWR)
-                end.close()
+                # A reset, as when a server or the network goes away mid-answer.
+                end.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             except OSError:
                 pass
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            end.close()
 
     def restore(self):
         self.open = True
@@ -165,13 +171,17 @@ def test_a_connection_cut_mid_opt_out_leaves_nothing_half_written(proxied):
         session = requests.Session()
         session.headers["User-Agent"] = PHONE_UA
         path = urlsplit(links[phone]).path
+        stage = "GET"
         try:
             page = session.get(f"{server.base}{path}", timeout=30)
             if page.status_code != 200:
                 return phone, page.status_code, page.text
+            stage = "POST"
             answer = session.post(f"{server.base}{path}", data={"token": form_token(page.text), "phone": phone},
                                   allow_redirects=False, timeout=30)
             return phone, answer.status_code, answer.text
+        except requests.Timeout as error:
+            return phone, None, f"{stage} {time.monotonic()}: {error}"
         finally:
             if phone == phones[15]:
                 cut.set()
@@ -181,11 +191,17 @@ def test_a_connection_cut_mid_opt_out_leaves_nothing_half_written(proxied):
             futures = [pool.submit(opt_out, phone) for phone in phones]
             cut.wait(60)
             proxy.cut()
+            print("cut at", time.monotonic())
             time.sleep(1)
             proxy.restore()
+            print("restored at", time.monotonic())
             answers = [future.result() for future in futures]
+        log = server.log_text()
     finally:
         server.stop()
+
+    hung = [(phone, text) for phone, status, text in answers if status is None]
+    assert not hung, f"requests hung past the database's return: {hung}\n{log[-6000:]}"
 
     acknowledged = {phone for phone, status, _ in answers if status == 303}
     failed = [(status, text) for _, status, text in answers if status != 303]

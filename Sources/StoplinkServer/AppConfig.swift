@@ -92,7 +92,9 @@ public struct AppConfig: Sendable {
                 problems.append("--smtp-url needs --smtp-from (or STOPLINK_SMTP_FROM), the sender address")
             }
         }
-        if !(5...3600).contains(webhookLease) { problems.append("--webhook-lease must be 5–3600 seconds, not \(Int(webhookLease))") }
+        // A round sends for up to 10 s and a request may take 15 s more: a shorter lease would
+        // let another process claim a line that is still being sent.
+        if !(30...3600).contains(webhookLease) { problems.append("--webhook-lease must be 30–3600 seconds, not \(Int(webhookLease))") }
         if !(0...23).contains(emailDigestHour) { problems.append("--email-digest-hour must be 0–23, not \(emailDigestHour)") }
         if PostgresURL.isPostgres(database) {
             do { _ = try PostgresURL(database) } catch { problems.append("--database: \(error)") }

@@ -43,7 +43,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The hour (0-23, UTC) from which each day's email digest is sent (env STOPLINK_EMAIL_DIGEST_HOUR; default 7).")
     var emailDigestHour: Int?
 
-    @Option(help: "Seconds a process's claim on webhook deliveries lasts; a process that dies leaves its claims to the others after this. Keep above 30 (a round plus one request) (env STOPLINK_WEBHOOK_LEASE; default 300).")
+    @Option(help: "Seconds a process's claim on webhook deliveries lasts; a process that dies leaves its claims to the others after this. 30 to 3600: at least a round (10 s) plus one request (15 s) (env STOPLINK_WEBHOOK_LEASE; default 300).")
     var webhookLease: Int?
 
     @Flag(help: "On an empty database, create a demo company with campaigns, opt-outs and a review item, a link, API key and owner login, and print them.")

@@ -26,7 +26,7 @@ from conftest import PHONE_UA, Server, form_token, free_port, run
 SERVER_URL = os.environ.get(
     "STOPLINK_TEST_POSTGRES_URL", "postgres://stoplink:stoplink@127.0.0.1:5432/postgres?sslmode=disable"
 )
-LEASE_SECONDS = 6
+LEASE_SECONDS = 30
 
 
 def url_for(database):

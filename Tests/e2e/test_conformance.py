@@ -42,7 +42,7 @@ def test_the_api_answers_as_its_document_says(database, monkeypatch):
         assert "passed" in result.stdout
         # Whatever was thrown at it, the server logged no error of its own.
         server.stop()
-        errors = [line for line in server.process.stderr.read().splitlines() if " error " in line]
+        errors = [line for line in server.log_text().splitlines() if " error " in line]
         assert errors == [], "\n".join(errors[:20])
     finally:
         server.stop()

@@ -191,7 +191,7 @@ def test_a_permanent_refusal_fails_at_once_is_listed_and_logged_without_the_addr
     finally:
         server.stop()
         mailbox.stop()
-    log = server.process.stderr.read()
+    log = server.log_text()
 
     assert mailbox.messages == []
     assert mailbox.attempts == 1

@@ -111,7 +111,7 @@ def test_sigterm_under_load_loses_no_acknowledged_opt_out(database):
     server.process.send_signal(signal.SIGTERM)
     exit_code = server.process.wait(timeout=SHUTDOWN_BOUND + 5)
     load.join()
-    log = server.process.stderr.read()
+    log = server.log_text()
     restarted = Server(database, demo=True).start()
     try:
         check = requests.post(f"{restarted.base}/api/v1/check", json={"phones": load.acknowledged, "purpose": "marketing"},
@@ -144,7 +144,7 @@ def test_a_request_still_running_at_the_bound_is_cancelled_and_the_process_exits
     server.process.send_signal(signal.SIGTERM)
     exit_code = server.process.wait(timeout=bound + 10)
     answer = sock.recv(4096)
-    log = server.process.stderr.read()
+    log = server.log_text()
 
     assert exit_code == 0, log
     assert b" 200 " not in answer and b" 303 " not in answer, answer

@@ -99,7 +99,7 @@ def trickle(sock, data):
 def stop_and_read_log(server):
     server.process.terminate()
     server.process.wait(timeout=60)
-    return server.process.stderr.read()
+    return server.log_text()
 
 
 def test_an_idle_kept_alive_connection_is_closed(server):

@@ -58,7 +58,7 @@ public struct PostgresStore: Store {
     public func ping() async throws {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await client.query("SELECT 1", logger: logger) }
+                group.addTask { try await client.withConnection { try await $0.execute("SELECT 1", logger: logger) } }
                 group.addTask {
                     try await Task.sleep(for: Self.pingBound)
                     throw StoreError.databaseUnavailable("PostgreSQL did not answer within \(Self.pingBound.components.seconds) s")
@@ -129,20 +129,19 @@ public struct PostgresStore: Store {
             attempt += 1
             do {
                 return try await client.withConnection { connection in
-                    try await connection.query("BEGIN ISOLATION LEVEL \(unescaped: level.rawValue)", logger: logger)
+                    try await connection.execute("BEGIN ISOLATION LEVEL \(unescaped: level.rawValue)", logger: logger)
                     let result: Result
                     do {
                         result = try await body(connection)
                     } catch {
                         // A connection that broke mid-transaction is closed and its transaction
-                        // gone with it: nothing half-written stays, and a ROLLBACK sent on it
-                        // would wait for an answer that never comes.
+                        // gone with it: nothing half-written stays, and no ROLLBACK is needed.
                         if Self.connectionIsAlive(after: error) {
-                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                            _ = try? await connection.execute("ROLLBACK", logger: logger)
                         }
                         throw error
                     }
-                    try await connection.query("COMMIT", logger: logger)
+                    try await connection.execute("COMMIT", logger: logger)
                     return result
                 }
             } catch let error where attempt < 5 && Self.isRetryable(error) {
@@ -258,46 +257,49 @@ extension PostgresRandomAccessRow {
 }
 
 extension PostgresConnection {
+    /// Every row `query` answers. Each statement Stoplink runs goes through here, never through
+    /// PostgresNIO's `query` directly: PostgresNIO (1.33) drops a statement written to a
+    /// connection whose channel has already closed, without failing it, and its caller waits
+    /// for ever. That happens when the server or the network goes away: the pool can lend a
+    /// connection that closed a moment ago, and a connection can close between two statements
+    /// of a transaction. So the statement is handed over on the connection's event loop right
+    /// after checking there that the connection is open: once handed over, it is answered, or
+    /// failed when the connection closes.
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await eventLoop.flatSubmit { [self] () -> EventLoopFuture<[PostgresRow]> in
+            guard !isClosed else {
+                return eventLoop.makeFailedFuture(StoreError.databaseUnavailable("the connection to the database closed"))
+            }
+            return self.query(query, logger: logger).map { $0.rows }
+        }.get()
+    }
+
     /// Every row of `query`, each decoded by `transform` (rows are read by column name).
     func all<Value>(
         _ query: PostgresQuery, logger: Logger, _ transform: (PostgresRandomAccessRow) throws -> Value
     ) async throws -> [Value] {
-        var values: [Value] = []
-        for try await row in try await self.query(query, logger: logger) {
-            values.append(try transform(row.makeRandomAccess()))
-        }
-        return values
+        try await rows(query, logger: logger).map { try transform($0.makeRandomAccess()) }
     }
 
     /// The first row of `query`, if any, decoded by `transform`.
     func first<Value>(
         _ query: PostgresQuery, logger: Logger, _ transform: (PostgresRandomAccessRow) throws -> Value
     ) async throws -> Value? {
-        var found: Value?
-        for try await row in try await self.query(query, logger: logger) where found == nil {
-            found = try transform(row.makeRandomAccess())
-        }
-        return found
+        try await rows(query, logger: logger).first.map { try transform($0.makeRandomAccess()) }
     }
 
     /// The first column of the first row, if there is a row.
     func scalar<Value: PostgresDecodable>(_ query: PostgresQuery, as type: Value.Type = Value.self, logger: Logger) async throws -> Value? {
-        var found: Value?
-        for try await row in try await self.query(query, logger: logger) where found == nil {
-            found = try row.decode(Value.self)
-        }
-        return found
+        try await rows(query, logger: logger).first.map { try $0.decode(Value.self) }
     }
 
-    /// Runs a statement, reading and dropping whatever rows it answers.
+    /// Runs a statement, dropping whatever rows it answers.
     func execute(_ query: PostgresQuery, logger: Logger) async throws {
-        for try await _ in try await self.query(query, logger: logger) {}
+        _ = try await rows(query, logger: logger)
     }
 
     /// How many rows a statement answers: with `RETURNING 1`, how many it changed.
     func count(_ query: PostgresQuery, logger: Logger) async throws -> Int {
-        var rows = 0
-        for try await _ in try await self.query(query, logger: logger) { rows += 1 }
-        return rows
+        try await rows(query, logger: logger).count
     }
 }

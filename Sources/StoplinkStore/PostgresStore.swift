@@ -53,14 +53,21 @@ public struct PostgresStore: Store {
     /// The pool closes when its service stops; nothing is left to flush here.
     public func close() throws {}
 
-    /// Answers within `pingBound`: while the server is away the pool waits for a connection
-    /// that does not come, and `/readyz` must say so rather than hang.
+    /// Answers within `pingBound`: `/readyz` must say the server is away rather than hang. The
+    /// ping runs on a connection of its own, outside the pool: while every pooled connection is
+    /// busy, a ping queued behind the requests would take a busy server for one that is away
+    /// (and `health` would then refuse every store call).
     public func ping() async throws {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await client.withConnection { try await $0.execute("SELECT 1", logger: logger) } }
+                group.addTask {
+                    let connection = try await health.connection { try await connectOutsidePool() }
+                    try await connection.execute("SELECT 1", logger: logger)
+                }
                 group.addTask {
                     try await Task.sleep(for: Self.pingBound)
+                    // Closed, so that a statement the server does not answer fails too.
+                    health.closeConnection()
                     throw StoreError.databaseUnavailable("PostgreSQL did not answer within \(Self.pingBound.components.seconds) s")
                 }
                 defer { group.cancelAll() }
@@ -78,6 +85,10 @@ public struct PostgresStore: Store {
     /// Connects once, outside the pool, and answers the server's own error (refused, wrong
     /// password, no such database) at once instead of the pool's retries.
     public func probe() async throws {
+        try await connectOutsidePool().close()
+    }
+
+    func connectOutsidePool() async throws -> PostgresConnection {
         var unverified = TLSConfiguration.makeClientConfiguration()
         unverified.certificateVerification = .none
         let tls: PostgresConnection.Configuration.TLS
@@ -91,8 +102,7 @@ public struct PostgresStore: Store {
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls
         )
         configuration.options.connectTimeout = .seconds(5)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-        try await connection.close()
+        return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
     }
 
     /// Applies the missing migrations (under an advisory lock: several processes starting at
@@ -220,9 +230,40 @@ extension PostgresStore {
     /// once (the recipient gets the error page, `/readyz` 503) until it answers again.
     final class Health: Sendable {
         let away = Atomic<Bool>(false)
+        /// The pings' own connection, opened again after it closes.
+        private let pingConnection = Mutex<PostgresConnection?>(nil)
 
         func refuseWhileAway() throws {
             if away.load(ordering: .relaxed) { throw StoreError.databaseUnavailable("the database is not reachable") }
+        }
+
+        func connection(_ connect: () async throws -> PostgresConnection) async throws -> PostgresConnection {
+            if let open = pingConnection.withLock({ $0 }), !open.isClosed { return open }
+            let connection = try await connect()
+            // Two pings at once (the watch and `/readyz`) may both have connected: the first
+            // one kept is used by both, the other closed unused.
+            let kept = pingConnection.withLock { kept -> PostgresConnection in
+                if let other = kept, !other.isClosed { return other }
+                kept = connection
+                return connection
+            }
+            if kept !== connection { Self.close(connection) }
+            return kept
+        }
+
+        func closeConnection() {
+            let kept = pingConnection.withLock { kept in
+                defer { kept = nil }
+                return kept
+            }
+            if let kept { Self.close(kept) }
+        }
+
+        deinit { closeConnection() }
+
+        /// Closes without waiting; the connection lives until it is closed (PostgresNIO asserts that).
+        private static func close(_ connection: PostgresConnection) {
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
         }
     }
 
@@ -235,6 +276,7 @@ extension PostgresStore {
                 try? await store.ping()
                 try? await Task.sleep(for: .seconds(1))
             }
+            store.health.closeConnection()
         }
     }
 }

@@ -328,13 +328,9 @@ extension PostgresStore {
         """
 
     /// The events a query over `eventColumns` (then `eventDetailColumns` when `detailed`)
-    /// answers, decoded as they arrive, in its order.
+    /// answers, in its order.
     static func events(_ connection: PostgresConnection, _ query: PostgresQuery, detailed: Bool = false, logger: Logger) async throws -> [ConsentEvent] {
-        var events: [ConsentEvent] = []
-        for try await row in try await connection.query(query, logger: logger) {
-            events.append(try event(row, detailed: detailed))
-        }
-        return events
+        try await connection.rows(query, logger: logger).map { try event($0, detailed: detailed) }
     }
 
     /// One event; columns by position, not by name: a feed export decodes millions of rows.

@@ -13,10 +13,10 @@ extension PostgresStore {
             // Read after the lock: no other ledger write of the company changes these until this one commits.
             var current: [String: OptOutScope] = [:]
             if !numbers.isEmpty {
-                let found = try await connection.query(
+                let found = try await connection.rows(
                     "SELECT phone, scope FROM suppressions WHERE company_id = \(companyID) AND phone = ANY(\(numbers))", logger: logger
                 )
-                for try await (phone, raw) in found.decode((String, String).self) {
+                for (phone, raw) in try found.map({ try $0.decode((String, String).self) }) {
                     current[phone] = try Self.decode(OptOutScope.self, raw, column: "suppressions.scope")
                 }
             }

@@ -53,14 +53,21 @@ public struct PostgresStore: Store {
     /// The pool closes when its service stops; nothing is left to flush here.
     public func close() throws {}
 
-    /// Answers within `pingBound`: while the server is away the pool waits for a connection
-    /// that does not come, and `/readyz` must say so rather than hang.
+    /// Answers within `pingBound`: `/readyz` must say the server is away rather than hang. The
+    /// ping runs on a connection of its own, outside the pool: while every pooled connection is
+    /// busy, a ping queued behind the requests would take a busy server for one that is away
+    /// (and `health` would then refuse every store call).
     public func ping() async throws {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await client.query("SELECT 1", logger: logger) }
+                group.addTask {
+                    let connection = try await health.connection { try await connectOutsidePool() }
+                    try await connection.execute("SELECT 1", logger: logger)
+                }
                 group.addTask {
                     try await Task.sleep(for: Self.pingBound)
+                    // Closed, so that a statement the server does not answer fails too.
+                    health.closeConnection()
                     throw StoreError.databaseUnavailable("PostgreSQL did not answer within \(Self.pingBound.components.seconds) s")
                 }
                 defer { group.cancelAll() }
@@ -78,6 +85,10 @@ public struct PostgresStore: Store {
     /// Connects once, outside the pool, and answers the server's own error (refused, wrong
     /// password, no such database) at once instead of the pool's retries.
     public func probe() async throws {
+        try await connectOutsidePool().close()
+    }
+
+    func connectOutsidePool() async throws -> PostgresConnection {
         var unverified = TLSConfiguration.makeClientConfiguration()
         unverified.certificateVerification = .none
         let tls: PostgresConnection.Configuration.TLS
@@ -91,8 +102,7 @@ public struct PostgresStore: Store {
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls
         )
         configuration.options.connectTimeout = .seconds(5)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-        try await connection.close()
+        return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
     }
 
     /// Applies the missing migrations (under an advisory lock: several processes starting at
@@ -129,20 +139,19 @@ public struct PostgresStore: Store {
             attempt += 1
             do {
                 return try await client.withConnection { connection in
-                    try await connection.query("BEGIN ISOLATION LEVEL \(unescaped: level.rawValue)", logger: logger)
+                    try await connection.execute("BEGIN ISOLATION LEVEL \(unescaped: level.rawValue)", logger: logger)
                     let result: Result
                     do {
                         result = try await body(connection)
                     } catch {
                         // A connection that broke mid-transaction is closed and its transaction
-                        // gone with it: nothing half-written stays, and a ROLLBACK sent on it
-                        // would wait for an answer that never comes.
+                        // gone with it: nothing half-written stays, and no ROLLBACK is needed.
                         if Self.connectionIsAlive(after: error) {
-                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                            _ = try? await connection.execute("ROLLBACK", logger: logger)
                         }
                         throw error
                     }
-                    try await connection.query("COMMIT", logger: logger)
+                    try await connection.execute("COMMIT", logger: logger)
                     return result
                 }
             } catch let error where attempt < 5 && Self.isRetryable(error) {
@@ -221,9 +230,40 @@ extension PostgresStore {
     /// once (the recipient gets the error page, `/readyz` 503) until it answers again.
     final class Health: Sendable {
         let away = Atomic<Bool>(false)
+        /// The pings' own connection, opened again after it closes.
+        private let pingConnection = Mutex<PostgresConnection?>(nil)
 
         func refuseWhileAway() throws {
             if away.load(ordering: .relaxed) { throw StoreError.databaseUnavailable("the database is not reachable") }
+        }
+
+        func connection(_ connect: () async throws -> PostgresConnection) async throws -> PostgresConnection {
+            if let open = pingConnection.withLock({ $0 }), !open.isClosed { return open }
+            let connection = try await connect()
+            // Two pings at once (the watch and `/readyz`) may both have connected: the first
+            // one kept is used by both, the other closed unused.
+            let kept = pingConnection.withLock { kept -> PostgresConnection in
+                if let other = kept, !other.isClosed { return other }
+                kept = connection
+                return connection
+            }
+            if kept !== connection { Self.close(connection) }
+            return kept
+        }
+
+        func closeConnection() {
+            let kept = pingConnection.withLock { kept in
+                defer { kept = nil }
+                return kept
+            }
+            if let kept { Self.close(kept) }
+        }
+
+        deinit { closeConnection() }
+
+        /// Closes without waiting; the connection lives until it is closed (PostgresNIO asserts that).
+        private static func close(_ connection: PostgresConnection) {
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
         }
     }
 
@@ -236,6 +276,7 @@ extension PostgresStore {
                 try? await store.ping()
                 try? await Task.sleep(for: .seconds(1))
             }
+            store.health.closeConnection()
         }
     }
 }
@@ -258,46 +299,49 @@ extension PostgresRandomAccessRow {
 }
 
 extension PostgresConnection {
+    /// Every row `query` answers. Each statement Stoplink runs goes through here, never through
+    /// PostgresNIO's `query` directly: PostgresNIO (1.33) drops a statement written to a
+    /// connection whose channel has already closed, without failing it, and its caller waits
+    /// for ever. That happens when the server or the network goes away: the pool can lend a
+    /// connection that closed a moment ago, and a connection can close between two statements
+    /// of a transaction. So the statement is handed over on the connection's event loop right
+    /// after checking there that the connection is open: once handed over, it is answered, or
+    /// failed when the connection closes.
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await eventLoop.flatSubmit { [self] () -> EventLoopFuture<[PostgresRow]> in
+            guard !isClosed else {
+                return eventLoop.makeFailedFuture(StoreError.databaseUnavailable("the connection to the database closed"))
+            }
+            return self.query(query, logger: logger).map { $0.rows }
+        }.get()
+    }
+
     /// Every row of `query`, each decoded by `transform` (rows are read by column name).
     func all<Value>(
         _ query: PostgresQuery, logger: Logger, _ transform: (PostgresRandomAccessRow) throws -> Value
     ) async throws -> [Value] {
-        var values: [Value] = []
-        for try await row in try await self.query(query, logger: logger) {
-            values.append(try transform(row.makeRandomAccess()))
-        }
-        return values
+        try await rows(query, logger: logger).map { try transform($0.makeRandomAccess()) }
     }
 
     /// The first row of `query`, if any, decoded by `transform`.
     func first<Value>(
         _ query: PostgresQuery, logger: Logger, _ transform: (PostgresRandomAccessRow) throws -> Value
     ) async throws -> Value? {
-        var found: Value?
-        for try await row in try await self.query(query, logger: logger) where found == nil {
-            found = try transform(row.makeRandomAccess())
-        }
-        return found
+        try await rows(query, logger: logger).first.map { try transform($0.makeRandomAccess()) }
     }
 
     /// The first column of the first row, if there is a row.
     func scalar<Value: PostgresDecodable>(_ query: PostgresQuery, as type: Value.Type = Value.self, logger: Logger) async throws -> Value? {
-        var found: Value?
-        for try await row in try await self.query(query, logger: logger) where found == nil {
-            found = try row.decode(Value.self)
-        }
-        return found
+        try await rows(query, logger: logger).first.map { try $0.decode(Value.self) }
     }
 
-    /// Runs a statement, reading and dropping whatever rows it answers.
+    /// Runs a statement, dropping whatever rows it answers.
     func execute(_ query: PostgresQuery, logger: Logger) async throws {
-        for try await _ in try await self.query(query, logger: logger) {}
+        _ = try await rows(query, logger: logger)
     }
 
     /// How many rows a statement answers: with `RETURNING 1`, how many it changed.
     func count(_ query: PostgresQuery, logger: Logger) async throws -> Int {
-        var rows = 0
-        for try await _ in try await self.query(query, logger: logger) { rows += 1 }
-        return rows
+        try await rows(query, logger: logger).count
     }
 }

@@ -5,7 +5,7 @@ import StoplinkCore
 /// `ConsentStore` on SQLite: the ledger rows, the suppressions, and the row decoders for both.
 extension SQLiteStore {
     public func recordOptOut(_ request: OptOutRequest) async throws -> OptOutOutcome {
-        try await writer.write { db in try Self.recordOptOut(db, request) }
+        try await group.write { db in try Self.recordOptOut(db, request) }
     }
 
     /// The value of a new event's `company_seq`: one more than the company's newest (the

@@ -7,7 +7,7 @@ extension SQLiteStore {
     public func recordLinkOptOut(
         _ request: OptOutRequest, linkID: Int64, wrongNumbersSince since: Date, limit: Int
     ) async throws -> OptOutOutcome? {
-        try await writer.write { db in
+        try await group.write { db in
             guard try Self.failedAttempts(db, linkID: linkID, since: since) < limit else { return nil }
             return try Self.recordOptOut(db, request)
         }

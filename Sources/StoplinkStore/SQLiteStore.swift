@@ -6,11 +6,14 @@ import StoplinkCore
 /// The embedded default: one SQLite file through GRDB.
 public struct SQLiteStore: Store {
     let writer: any DatabaseWriter
+    /// Opt-outs that arrive together share one transaction and one commit.
+    let group: GroupCommit
 
     /// Runs the migrations on `writer` (SQLite is one process, so opening is migrating); tests
     /// may pass an in-memory queue. Refuses a database a newer build has migrated.
     public init(writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.group = GroupCommit(writer: writer)
         let migrator = SQLiteMigrations.migrator
         let unknown = try writer.read { db in
             try migrator.hasBeenSuperseded(db) ? try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) : []

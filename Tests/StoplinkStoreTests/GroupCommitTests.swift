@@ -1,0 +1,153 @@
+import Dispatch
+import Foundation
+import GRDB
+@testable import StoplinkStore
+import Testing
+
+@Suite("Writes that arrive together share one commit")
+struct GroupCommitTests {
+    /// A table of numbers, a writer on it, and a count of the commits it has made.
+    struct Setup {
+        let queue: DatabaseQueue
+        let commits: CommitCounter
+        let group: GroupCommit
+
+        init() throws {
+            queue = try DatabaseQueue()
+            try queue.write { db in try db.execute(sql: "CREATE TABLE numbers (n INTEGER PRIMARY KEY)") }
+            commits = CommitCounter()
+            queue.add(transactionObserver: commits, extent: .databaseLifetime)
+            group = GroupCommit(writer: queue)
+        }
+
+        func stored() throws -> [Int] {
+            try queue.read { db in try Int.fetchAll(db, sql: "SELECT n FROM numbers ORDER BY n") }
+        }
+
+        /// Holds the writer until `release` is signalled, and answers once it holds it.
+        func holdWriter(until release: DispatchSemaphore) async -> Task<Void, any Error> {
+            let held = DispatchSemaphore(value: 0)
+            let task = Task { try await queue.write { _ in held.signal(); release.wait() } }
+            await Task.detached { held.wait() }.value
+            return task
+        }
+
+        /// Waits until `count` writes wait behind the running group.
+        func waitForWaiting(_ count: Int) async throws {
+            while group.waitingCount < count { try await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    struct Refused: Error {}
+
+    final class CommitCounter: TransactionObserver, @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        private var refuse = false
+
+        var commits: Int { lock.withLock { count } }
+        func refuseCommits() { lock.withLock { refuse = true } }
+
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+        func databaseDidChange(with event: DatabaseEvent) {}
+        func databaseWillCommit() throws {
+            if lock.withLock({ refuse }) { throw Refused() }
+        }
+        func databaseDidCommit(_ db: Database) { lock.withLock { count += 1 } }
+        func databaseDidRollback(_ db: Database) {}
+    }
+
+    @Test("writes waiting while a group commits are all stored by the next group, in one commit")
+    func waitingWritesShareOneCommit() async throws {
+        let setup = try Setup()
+        let release = DispatchSemaphore(value: 0)
+        let holder = await setup.holdWriter(until: release)
+
+        // The first write leads, alone, and waits for the writer; the other 49 queue behind it.
+        let writes = Task {
+            try await withThrowingTaskGroup(of: Int.self) { tasks in
+                for n in 1...50 {
+                    tasks.addTask { try await setup.group.write { db in try db.execute(sql: "INSERT INTO numbers VALUES (?)", arguments: [n]); return n } }
+                }
+                return try await tasks.reduce(into: [Int]()) { $0.append($1) }
+            }
+        }
+        try await setup.waitForWaiting(49)
+        let before = setup.commits.commits
+        release.signal()
+        try await holder.value
+        let answered = try await writes.value
+
+        #expect(answered.sorted() == Array(1...50))
+        #expect(try setup.stored() == Array(1...50))
+        #expect(setup.commits.commits - before == 3, "the held write, the first group of one, then one group of 49")
+    }
+
+    @Test("a write that throws loses only its own changes; the others in its group are stored")
+    func aFailingWriteLeavesTheOthers() async throws {
+        let setup = try Setup()
+        let release = DispatchSemaphore(value: 0)
+        let holder = await setup.holdWriter(until: release)
+
+        let writes = Task {
+            await withTaskGroup(of: (Int, Bool).self) { tasks in
+                for n in 1...10 {
+                    tasks.addTask {
+                        do {
+                            _ = try await setup.group.write { db in
+                                try db.execute(sql: "INSERT INTO numbers VALUES (?)", arguments: [n])
+                                if n == 5 { throw Refused() }
+                                return n
+                            }
+                            return (n, true)
+                        } catch is Refused {
+                            return (n, false)
+                        } catch {
+                            Issue.record(error)
+                            return (n, false)
+                        }
+                    }
+                }
+                return await tasks.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+        }
+        try await setup.waitForWaiting(9)
+        release.signal()
+        try await holder.value
+        let answered = await writes.value
+
+        #expect(answered.filter { !$0.value }.map(\.key) == [5])
+        #expect(try setup.stored() == [1, 2, 3, 4, 6, 7, 8, 9, 10])
+    }
+
+    @Test("a commit that fails fails every write of its group, and none of them is stored")
+    func aFailedCommitFailsTheGroup() async throws {
+        let setup = try Setup()
+        let release = DispatchSemaphore(value: 0)
+        let holder = await setup.holdWriter(until: release)
+
+        let writes = Task {
+            await withTaskGroup(of: Bool.self) { tasks in
+                for n in 1...10 {
+                    tasks.addTask {
+                        do {
+                            _ = try await setup.group.write { db in try db.execute(sql: "INSERT INTO numbers VALUES (?)", arguments: [n]) }
+                            return true
+                        } catch {
+                            return false
+                        }
+                    }
+                }
+                return await tasks.reduce(into: [Bool]()) { $0.append($1) }
+            }
+        }
+        try await setup.waitForWaiting(9)
+        setup.commits.refuseCommits()
+        release.signal()
+        _ = try? await holder.value
+        let answered = await writes.value
+
+        #expect(answered == Array(repeating: false, count: 10))
+        #expect(try setup.stored() == [])
+    }
+}

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOSSL
@@ -57,7 +58,12 @@ public struct PostgresStore: Store {
     /// ping runs on a connection of its own, outside the pool: while every pooled connection is
     /// busy, a ping queued behind the requests would take a busy server for one that is away
     /// (and `health` would then refuse every store call).
+    ///
+    /// A ping that fails or is late marks the server away only when no pooled statement was
+    /// answered since the ping started: on a machine busy enough to delay a ping past its bound
+    /// the server still answers, and refusing every request then would turn load into an outage.
     public func ping() async throws {
+        let started = Health.now()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -75,8 +81,7 @@ public struct PostgresStore: Store {
             }
             health.away.store(false, ordering: .relaxed)
         } catch {
-            health.away.store(true, ordering: .relaxed)
-            throw error
+            if health.pingFailed(startedAt: started) { throw error }
         }
     }
 
@@ -123,7 +128,9 @@ public struct PostgresStore: Store {
     /// A connection for reads that need no transaction (each statement sees committed rows).
     func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         try health.refuseWhileAway()
-        return try await client.withConnection { connection in try await body(connection) }
+        let result = try await client.withConnection { connection in try await body(connection) }
+        health.answered()
+        return result
     }
 
     /// One transaction: committed when `body` returns, rolled back when it throws (its error is
@@ -152,6 +159,7 @@ public struct PostgresStore: Store {
                         throw error
                     }
                     try await connection.execute("COMMIT", logger: logger)
+                    health.answered()
                     return result
                 }
             } catch let error where attempt < 5 && Self.isRetryable(error) {
@@ -230,11 +238,29 @@ extension PostgresStore {
     /// once (the recipient gets the error page, `/readyz` 503) until it answers again.
     final class Health: Sendable {
         let away = Atomic<Bool>(false)
+        /// When a pooled statement was last answered (`now()`).
+        private let lastAnswer = Atomic<UInt64>(0)
         /// The pings' own connection, opened again after it closes.
         private let pingConnection = Mutex<PostgresConnection?>(nil)
 
         func refuseWhileAway() throws {
             if away.load(ordering: .relaxed) { throw StoreError.databaseUnavailable("the database is not reachable") }
+        }
+
+        /// A monotonic clock in nanoseconds.
+        static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+        /// A pooled statement was answered: the server is there.
+        func answered() {
+            lastAnswer.store(Self.now(), ordering: .relaxed)
+        }
+
+        /// A ping that started at `started` failed or was late. Answers whether the server is
+        /// away: only when nothing was answered since that ping started.
+        func pingFailed(startedAt started: UInt64) -> Bool {
+            let away = lastAnswer.load(ordering: .relaxed) < started
+            self.away.store(away, ordering: .relaxed)
+            return away
         }
 
         func connection(_ connect: () async throws -> PostgresConnection) async throws -> PostgresConnection {

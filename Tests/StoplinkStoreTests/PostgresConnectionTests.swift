@@ -36,3 +36,32 @@ struct PostgresConnectionTests {
         #expect(try await store.read { try await $0.scalar("SELECT 1", as: Int32.self, logger: store.logger) } == 1)
     }
 }
+
+@Suite("PostgreSQL health: away only when nothing is answered")
+struct PostgresHealthTests {
+    /// On a busy machine a ping can be late while the pool's statements are answered: the
+    /// server is there, and refusing every request would turn load into an outage.
+    @Test
+    func aLatePingWhileStatementsAreAnsweredIsNotAway() throws {
+        let health = PostgresStore.Health()
+        let pingStarted = PostgresStore.Health.now()
+        health.answered()
+
+        let away = health.pingFailed(startedAt: pingStarted)
+
+        #expect(!away)
+        try health.refuseWhileAway()
+    }
+
+    @Test
+    func aFailedPingWithNothingAnsweredSinceIsAway() {
+        let health = PostgresStore.Health()
+        health.answered()
+        let pingStarted = PostgresStore.Health.now() + 1
+
+        let away = health.pingFailed(startedAt: pingStarted)
+
+        #expect(away)
+        #expect(throws: StoreError.self) { try health.refuseWhileAway() }
+    }
+}

@@ -89,20 +89,22 @@ extension PostgresStore {
     }
 
     public func link(code: String) async throws -> Link? {
-        try await read { connection in
-            try await connection.first(
-                """
-                SELECT links.*, campaigns.ref AS campaign_ref FROM links
-                JOIN campaigns ON campaigns.id = links.campaign_id WHERE links.code = \(code)
-                """,
-                logger: logger
-            ) { row in
-                Link(
-                    id: try row.value("id"), code: try row.value("code"), companyID: try row.value("company_id"),
-                    campaignID: try row.value("campaign_id"), campaignRef: try row.value("campaign_ref"),
-                    phone: PhoneNumber(trustedE164: try row.value("phone")), createdAt: try row.date("created_at")
-                )
-            }
+        try await read { connection in try await Self.link(connection, code: code, logger: logger) }
+    }
+
+    static func link(_ connection: PostgresConnection, code: String, logger: Logger) async throws -> Link? {
+        try await connection.first(
+            """
+            SELECT links.*, campaigns.ref AS campaign_ref FROM links
+            JOIN campaigns ON campaigns.id = links.campaign_id WHERE links.code = \(code)
+            """,
+            logger: logger
+        ) { row in
+            Link(
+                id: try row.value("id"), code: try row.value("code"), companyID: try row.value("company_id"),
+                campaignID: try row.value("campaign_id"), campaignRef: try row.value("campaign_ref"),
+                phone: PhoneNumber(trustedE164: try row.value("phone")), createdAt: try row.date("created_at")
+            )
         }
     }
 

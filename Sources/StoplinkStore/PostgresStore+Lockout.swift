@@ -38,4 +38,16 @@ extension PostgresStore {
             "SELECT COUNT(*) FROM failed_attempts WHERE link_id = \(linkID) AND at > \(Millis.from(since))", as: Int64.self, logger: logger
         ) ?? 0)
     }
+
+    public func landing(code: String, wrongNumbersSince since: Date) async throws -> Landing? {
+        try await read { connection in
+            guard let link = try await Self.link(connection, code: code, logger: logger),
+                  let company = try await Self.company(connection, id: link.companyID, logger: logger) else { return nil }
+            return Landing(
+                link: link, company: company,
+                suppression: try await Self.suppression(connection, companyID: company.id, phone: link.phone, logger: logger),
+                wrongNumbers: try await Self.failedAttempts(connection, linkID: link.id, since: since, logger: logger)
+            )
+        }
+    }
 }

@@ -23,9 +23,11 @@ extension SQLiteStore {
     }
 
     public func company(id: String) async throws -> Company? {
-        try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM companies WHERE id = ?", arguments: [id]).map(Self.company)
-        }
+        try await writer.read { db in try Self.company(db, id: id) }
+    }
+
+    static func company(_ db: Database, id: String) throws -> Company? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM companies WHERE id = ?"), arguments: [id]).map(Self.company)
     }
 
     public func updateCompany(_ company: Company) async throws {

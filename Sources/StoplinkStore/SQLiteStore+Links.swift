@@ -89,21 +89,22 @@ extension SQLiteStore {
     }
 
     public func link(code: String) async throws -> Link? {
-        try await writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT links.*, campaigns.ref AS campaign_ref FROM links
-                    JOIN campaigns ON campaigns.id = links.campaign_id WHERE links.code = ?
-                    """,
-                arguments: [code]
-            ).map { row in
-                Link(
-                    id: row["id"], code: row["code"], companyID: row["company_id"], campaignID: row["campaign_id"],
-                    campaignRef: row["campaign_ref"], phone: PhoneNumber(trustedE164: row["phone"]),
-                    createdAt: Millis.date(row["created_at"])
-                )
-            }
+        try await writer.read { db in try Self.link(db, code: code) }
+    }
+
+    static func link(_ db: Database, code: String) throws -> Link? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT links.*, campaigns.ref AS campaign_ref FROM links
+                JOIN campaigns ON campaigns.id = links.campaign_id WHERE links.code = ?
+                """),
+            arguments: [code]
+        ).map { row in
+            Link(
+                id: row["id"], code: row["code"], companyID: row["company_id"], campaignID: row["campaign_id"],
+                campaignRef: row["campaign_ref"], phone: PhoneNumber(trustedE164: row["phone"]),
+                createdAt: Millis.date(row["created_at"])
+            )
         }
     }
 }

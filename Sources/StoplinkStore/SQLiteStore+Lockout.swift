@@ -26,8 +26,21 @@ extension SQLiteStore {
 
     static func failedAttempts(_ db: Database, linkID: Int64, since: Date) throws -> Int {
         try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM failed_attempts WHERE link_id = ? AND at > ?",
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM failed_attempts WHERE link_id = ? AND at > ?"),
             arguments: [linkID, Millis.from(since)]
         ) ?? 0
+    }
+
+    public func landing(code: String, wrongNumbersSince since: Date) async throws -> Landing? {
+        try await writer.read { db in
+            guard let link = try Self.link(db, code: code), let company = try Self.company(db, id: link.companyID) else {
+                return nil
+            }
+            return Landing(
+                link: link, company: company,
+                suppression: try Self.suppression(db, companyID: company.id, phone: link.phone),
+                wrongNumbers: try Self.failedAttempts(db, linkID: link.id, since: since)
+            )
+        }
     }
 }

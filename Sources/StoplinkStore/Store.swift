@@ -12,7 +12,7 @@ import StoplinkCore
 ///   with other writers in other processes at the same time.
 public protocol Store: CompanyStore, LinkStore, ConsentStore, LockoutStore, ImportStore, StatsStore, VisitStore,
     IdempotencyStore, SettingStore, KeyStore, FeedStore, WebhookStore, InboundStore, RetentionStore,
-    UserStore, SessionStore, AuditStore, EmailStore {
+    UserStore, SessionStore, AuditStore, EmailStore, LandingStore {
     /// Whether the database answers (for `/readyz`).
     func ping() async throws
 

@@ -13,6 +13,28 @@ struct LockoutStoreContract {
         return (company, links[0])
     }
 
+    @Test("the landing read answers what the single reads answer, before and after wrong numbers and an opt-out", arguments: StoreFactory.all)
+    func landingMatchesTheSingleReads(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, link) = try await link(in: store)
+            let since = Sample.now.addingTimeInterval(-Sample.day)
+            let fresh = try await store.landing(code: link.code, wrongNumbersSince: since)
+
+            _ = try await store.recordFailedAttempt(linkID: link.id, at: Sample.now, countingSince: since)
+            _ = try await store.recordFailedAttempt(linkID: link.id, at: Sample.now, countingSince: since)
+            _ = try await store.recordOptOut(Sample.optOut(company, link.phone))
+            let after = try await store.landing(code: link.code, wrongNumbersSince: since)
+            let outsideWindow = try await store.landing(code: link.code, wrongNumbersSince: Sample.now.addingTimeInterval(1))
+
+            #expect(fresh == Landing(link: link, company: company, suppression: nil, wrongNumbers: 0))
+            let suppression = try await store.suppression(companyID: company.id, phone: link.phone)
+            #expect(suppression != nil)
+            #expect(after == Landing(link: link, company: company, suppression: suppression, wrongNumbers: 2))
+            #expect(outsideWindow?.wrongNumbers == 0)
+            #expect(try await store.landing(code: "zzzzzzzzzz", wrongNumbersSince: since) == nil)
+        }
+    }
+
     @Test("failed attempts are counted within the window", arguments: StoreFactory.all)
     func failedAttempts(factory: StoreFactory) async throws {
         try await factory.withStore { store in

@@ -41,7 +41,7 @@ struct LandingController: Sendable {
             return try await unknownCode(client: client, request: request, context: context)
         }
         visits.record(visit(to: found.link, request: request, context: context))
-        var response = try await page(
+        var response = try page(
             for: found, language: chooseLanguage(request, company: found.company), request: request, form: FormState()
         )
         if request.method == .head { response.body = ResponseBody() }
@@ -76,7 +76,7 @@ struct LandingController: Sendable {
             fields = try FormBody.parse(body.readableBytesView)
         } catch {
             // The token cannot be read either; show a fresh form and record nothing.
-            return try await page(for: found, language: language, request: request,
+            return try page(for: found, language: language, request: request,
                                   form: FormState(error: "error_invalid_text"), status: .badRequest)
         }
         let now = clock.now()
@@ -84,12 +84,11 @@ struct LandingController: Sendable {
             context.logger.notice("refused a form post without a valid token")
             return try message(.forbidden, "forbidden", language: language)
         }
-        if let suppression = try await store.suppression(companyID: found.company.id, phone: found.link.phone),
-           suppression.scope.covers(found.company.optOutScope) {
+        if let suppression = found.suppression, suppression.scope.covers(found.company.optOutScope) {
             return redirectToDone(found.link.code, language: language)
         }
-        if try await isLocked(found.link, at: now) {
-            return try await page(for: found, language: language, request: request, form: FormState(), status: .tooManyRequests)
+        if Self.lockout.isLocked(wrongNumbers: found.wrongNumbers) {
+            return try page(for: found, language: language, request: request, form: FormState(), status: .tooManyRequests)
         }
 
         let reasonText = fields["reason_text"].flatMap { FreeText.clean($0) }
@@ -101,16 +100,18 @@ struct LandingController: Sendable {
             typed = try PhoneNumber(parsing: fields["phone"] ?? "", defaultRegion: found.company.defaultCountry)
         } catch {
             form.error = "error_invalid_phone"
-            return try await page(for: found, language: language, request: request, form: form, status: .unprocessableContent)
+            return try page(for: found, language: language, request: request, form: form, status: .unprocessableContent)
         }
         guard typed == found.link.phone else {
+            var found = found
             let wrong = try await store.recordFailedAttempt(
                 linkID: found.link.id, at: now, countingSince: Self.lockout.windowStart(at: now)
             )
             context.logger.notice("wrong number typed on a link", metadata: ["attempts": "\(wrong)"])
+            found.wrongNumbers = wrong
             form.error = "error_mismatch"
             let status: HTTPResponse.Status = Self.lockout.isLocked(wrongNumbers: wrong) ? .tooManyRequests : .unprocessableContent
-            return try await page(for: found, language: language, request: request, form: form, status: status)
+            return try page(for: found, language: language, request: request, form: form, status: status)
         }
 
         guard let outcome = try await store.recordLinkOptOut(
@@ -120,7 +121,9 @@ struct LandingController: Sendable {
             ),
             linkID: found.link.id, wrongNumbersSince: Self.lockout.windowStart(at: now), limit: Self.lockout.limit
         ) else {
-            return try await page(for: found, language: language, request: request, form: FormState(), status: .tooManyRequests)
+            var locked = found
+            locked.wrongNumbers = max(found.wrongNumbers, Self.lockout.limit)
+            return try page(for: locked, language: language, request: request, form: FormState(), status: .tooManyRequests)
         }
         if case .recorded(let event) = outcome {
             metrics.optOuts(source: .link)
@@ -137,7 +140,7 @@ struct LandingController: Sendable {
             return try await unknownCode(client: client, request: request, context: context)
         }
         let chosen = chooseLanguage(request, company: found.company)
-        guard let suppression = try await store.suppression(companyID: found.company.id, phone: found.link.phone) else {
+        guard let suppression = found.suppression else {
             return Response(status: .seeOther, headers: [.location: "/\(found.link.code)?lang=\(chosen)"])
         }
         let body = suppression.scope == .all ? "body_done_all" : "body_done"
@@ -155,12 +158,11 @@ struct LandingController: Sendable {
     /// The form, or what stands in its place: the already-opted-out notice or the lockout.
     private func page(
         for found: Found, language: String, request: Request, form: FormState, status: HTTPResponse.Status = .ok
-    ) async throws -> Response {
+    ) throws -> Response {
         let company = found.company
         let masked = found.link.phone.masked
         let path = "/\(found.link.code)"
-        if let suppression = try await store.suppression(companyID: company.id, phone: found.link.phone),
-           suppression.scope.covers(company.optOutScope) {
+        if let suppression = found.suppression, suppression.scope.covers(company.optOutScope) {
             let key = suppression.scope == .all ? "body_already_all" : "body_already"
             let date = Self.dateText(suppression.since, language: language)
             return html(.ok, try renderer.render("message", language: language, values: [
@@ -168,7 +170,7 @@ struct LandingController: Sendable {
                 "paragraphs": [renderer.text(key, language: language, ["masked": masked, "company": company.name, "date": date])],
             ]))
         }
-        if try await isLocked(found.link, at: clock.now()) {
+        if Self.lockout.isLocked(wrongNumbers: found.wrongNumbers) {
             return html(status == .ok ? .tooManyRequests : status, try renderer.render("message", language: language, values: [
                 "company": company.name, "title": renderer.text("title_locked", language: language),
                 "paragraphs": [renderer.text("body_locked", language: language, ["company": company.name])],
@@ -212,10 +214,8 @@ struct LandingController: Sendable {
 
     // MARK: Rules
 
-    struct Found {
-        var link: StoplinkStore.Link
-        var company: Company
-    }
+    /// The link, its company, the number's suppression and the wrong numbers typed on it.
+    typealias Found = Landing
 
     /// A client that asked for too many unknown codes gets 429 for every code, known or not,
     /// until its allowance is back: the answer tells it nothing about which codes exist.
@@ -240,13 +240,7 @@ struct LandingController: Sendable {
     /// and answers the same as an unknown one.
     private func lookUp(_ code: String) async throws -> Found? {
         let normalised = ShortCode.normalise(code) ?? ShortCode.placeholder
-        guard let link = try await store.link(code: normalised),
-              let company = try await store.company(id: link.companyID) else { return nil }
-        return Found(link: link, company: company)
-    }
-
-    private func isLocked(_ link: StoplinkStore.Link, at now: Date) async throws -> Bool {
-        Self.lockout.isLocked(wrongNumbers: try await store.failedAttempts(linkID: link.id, since: Self.lockout.windowStart(at: now)))
+        return try await store.landing(code: normalised, wrongNumbersSince: Self.lockout.windowStart(at: clock.now()))
     }
 
     private func chooseLanguage(_ request: Request, company: Company?) -> String {

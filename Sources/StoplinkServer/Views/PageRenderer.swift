@@ -6,7 +6,9 @@ import StoplinkCore
 /// Renders the recipient's pages from the Mustache templates and the locale string tables in
 /// `Templates/`, with the stylesheet from `Public/` inlined (one request on a slow network).
 public struct PageRenderer: Sendable {
-    private let library: MustacheLibrary
+    let library: MustacheLibrary
+    /// The recipient's form per company and language, rendered once (`CompiledForm`).
+    let compiledForms = CompiledFormCache()
     private let strings: [String: [String: String]]
     private let reasonLabels: [String: [Reason]]
     let stylesheet: String
@@ -22,7 +24,7 @@ public struct PageRenderer: Sendable {
         let root = URL(fileURLWithPath: resourcesDirectory)
         let templates = root.appendingPathComponent("Templates")
         library = try await MustacheLibrary(directory: templates.path)
-        for name in ["form", "message"] where library.getTemplate(named: name) == nil {
+        for name in ["form", "reason", "message"] where library.getTemplate(named: name) == nil {
             throw RendererError.missingTemplate(name)
         }
         var strings: [String: [String: String]] = [:]

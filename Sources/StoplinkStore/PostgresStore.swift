@@ -59,9 +59,11 @@ public struct PostgresStore: Store {
     /// busy, a ping queued behind the requests would take a busy server for one that is away
     /// (and `health` would then refuse every store call).
     ///
-    /// A ping that fails or is late marks the server away only when no pooled statement was
-    /// answered since the ping started: on a machine busy enough to delay a ping past its bound
-    /// the server still answers, and refusing every request then would turn load into an outage.
+    /// A ping that fails or is late counts only when no pooled statement was answered since it
+    /// started: on a machine busy enough to delay a ping past its bound the server still
+    /// answers. The store refuses requests (`Health.away`) at once when the server refused or
+    /// dropped the ping, and after `Health.silenceBound` of late pings with nothing answered:
+    /// refusing every request over one slow moment would turn load into an outage.
     public func ping() async throws {
         let started = Health.now()
         do {
@@ -74,18 +76,24 @@ public struct PostgresStore: Store {
                     try await Task.sleep(for: Self.pingBound)
                     // Closed, so that a statement the server does not answer fails too.
                     health.closeConnection()
-                    throw StoreError.databaseUnavailable("PostgreSQL did not answer within \(Self.pingBound.components.seconds) s")
+                    throw PingLate()
                 }
                 defer { group.cancelAll() }
                 try await group.next()
             }
-            health.away.store(false, ordering: .relaxed)
+            health.pingAnswered()
         } catch {
-            if health.pingFailed(startedAt: started) { throw error }
+            let late = error is PingLate
+            if !health.pingFailed(startedAt: started, late: late) {
+                throw late ? StoreError.databaseUnavailable("PostgreSQL did not answer within \(Self.pingBound.components.seconds) s") : error
+            }
         }
     }
 
     static let pingBound = Duration.seconds(3)
+
+    /// A ping that got no answer within `pingBound`.
+    struct PingLate: Error {}
 
     /// Connects once, outside the pool, and answers the server's own error (refused, wrong
     /// password, no such database) at once instead of the pool's retries.
@@ -255,12 +263,34 @@ extension PostgresStore {
             lastAnswer.store(Self.now(), ordering: .relaxed)
         }
 
-        /// A ping that started at `started` failed or was late. Answers whether the server is
-        /// away: only when nothing was answered since that ping started.
-        func pingFailed(startedAt started: UInt64) -> Bool {
-            let away = lastAnswer.load(ordering: .relaxed) < started
-            self.away.store(away, ordering: .relaxed)
-            return away
+        /// How long pings may go unanswered, with nothing else answered either, before the
+        /// store refuses requests (a refused or dropped ping refuses them at once).
+        static let silenceBound: UInt64 = 15_000_000_000
+
+        /// Since when pings have gone unanswered with nothing else answered (0: they have not).
+        private let silentSince = Atomic<UInt64>(0)
+
+        /// A ping answered.
+        func pingAnswered() {
+            silentSince.store(0, ordering: .relaxed)
+            away.store(false, ordering: .relaxed)
+        }
+
+        /// A ping that started at `started` failed (`late`: it got no answer in time; else the
+        /// server refused or dropped it). Answers whether a pooled statement was answered since
+        /// it started (the server is there after all), and sets `away`.
+        func pingFailed(startedAt started: UInt64, late: Bool, now: UInt64 = now()) -> Bool {
+            if lastAnswer.load(ordering: .relaxed) >= started {
+                pingAnswered()
+                return true
+            }
+            var since = silentSince.load(ordering: .relaxed)
+            if since == 0 {
+                since = started
+                silentSince.store(started, ordering: .relaxed)
+            }
+            away.store(!late || now - since >= Self.silenceBound, ordering: .relaxed)
+            return false
         }
 
         func connection(_ connect: () async throws -> PostgresConnection) async throws -> PostgresConnection {

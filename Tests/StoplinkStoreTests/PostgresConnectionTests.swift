@@ -47,21 +47,41 @@ struct PostgresHealthTests {
         let pingStarted = PostgresStore.Health.now()
         health.answered()
 
-        let away = health.pingFailed(startedAt: pingStarted)
+        let answered = health.pingFailed(startedAt: pingStarted, late: true)
 
-        #expect(!away)
+        #expect(answered)
         try health.refuseWhileAway()
     }
 
     @Test
-    func aFailedPingWithNothingAnsweredSinceIsAway() {
+    func aRefusedPingWithNothingAnsweredSinceIsAwayAtOnce() {
         let health = PostgresStore.Health()
         health.answered()
         let pingStarted = PostgresStore.Health.now() + 1
 
-        let away = health.pingFailed(startedAt: pingStarted)
+        let answered = health.pingFailed(startedAt: pingStarted, late: false)
 
-        #expect(away)
+        #expect(!answered)
         #expect(throws: StoreError.self) { try health.refuseWhileAway() }
+    }
+
+    @Test
+    func latePingsWithNothingAnsweredAreAwayOnlyAfterTheSilenceBound() throws {
+        let health = PostgresStore.Health()
+        let first = PostgresStore.Health.now() + 1
+        let bound = PostgresStore.Health.silenceBound
+
+        _ = health.pingFailed(startedAt: first, late: true, now: first + 3_000_000_000)
+        try health.refuseWhileAway()
+        _ = health.pingFailed(startedAt: first + bound / 2, late: true, now: first + bound - 1)
+        try health.refuseWhileAway()
+        _ = health.pingFailed(startedAt: first + bound - 1, late: true, now: first + bound)
+        #expect(throws: StoreError.self) { try health.refuseWhileAway() }
+
+        // An answered ping ends it, and the silence counts from zero again.
+        health.pingAnswered()
+        try health.refuseWhileAway()
+        _ = health.pingFailed(startedAt: first + 2 * bound, late: true, now: first + 2 * bound + 3_000_000_000)
+        try health.refuseWhileAway()
     }
 }

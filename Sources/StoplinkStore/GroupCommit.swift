@@ -18,6 +18,12 @@ final class GroupCommit: Sendable {
     let writer: any DatabaseWriter
     let maximumGroup: Int
     private let state = Mutex(State())
+    /// Groups that asked for the writer and have not got it yet.
+    private let waitingForWriter = Atomic<Int>(0)
+
+    /// Whether a group waits for the writer: a long bulk write commits what it has done so far
+    /// and lets it in (`SQLiteStore.yieldingWrite`), so an opt-out is not held for seconds.
+    var isWaitingForWriter: Bool { waitingForWriter.load(ordering: .relaxed) > 0 }
 
     init(writer: any DatabaseWriter, maximumGroup: Int = 256) {
         self.writer = writer
@@ -70,8 +76,11 @@ final class GroupCommit: Sendable {
             state.waiting.removeFirst(taken.count)
             return [first] + taken
         }
+        let entered = Atomic<Bool>(false)
+        waitingForWriter.add(1, ordering: .relaxed)
         do {
             try await writer.write { db in
+                if !entered.exchange(true, ordering: .relaxed) { self.waitingForWriter.subtract(1, ordering: .relaxed) }
                 for job in group {
                     guard db.isInsideTransaction else { throw GroupCommitError.transactionEnded }
                     job.perform(db)
@@ -80,6 +89,7 @@ final class GroupCommit: Sendable {
         } catch {
             for job in group { job.fail(error) }
         }
+        if !entered.exchange(true, ordering: .relaxed) { waitingForWriter.subtract(1, ordering: .relaxed) }
         let next = state.withLock { state -> Job? in
             guard !state.waiting.isEmpty else {
                 state.leading = false

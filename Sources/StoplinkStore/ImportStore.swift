@@ -3,9 +3,11 @@ import StoplinkCore
 
 /// Opt-outs made elsewhere, loaded in bulk.
 public protocol ImportStore: Sendable {
-    /// Adds the rows' opt-outs in one transaction (source `import`). A number already opted out
-    /// at least as widely is counted as `already` and never changed: an import never narrows an
-    /// opt-out and never opts anyone back in. `actor`: the dashboard user who imported the rows.
+    /// Adds the rows' opt-outs (source `import`). A number already opted out at least as widely
+    /// is counted as `already` and never changed: an import never narrows an opt-out and never
+    /// opts anyone back in. `actor`: the dashboard user who imported the rows. Like
+    /// `issueLinks`, a long import may be committed in parts to let waiting opt-outs in; a
+    /// failure can leave the first parts added, and importing again adds nothing twice.
     func importOptOuts(companyID: String, rows: [ImportRow], scope: OptOutScope, actor: ConsentActor?) async throws -> ImportCounts
 }
 

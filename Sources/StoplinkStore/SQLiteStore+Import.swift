@@ -5,7 +5,7 @@ import StoplinkCore
 /// `ImportStore` on SQLite.
 extension SQLiteStore {
     public func importOptOuts(companyID: String, rows: [ImportRow], scope: OptOutScope, actor: ConsentActor?) async throws -> ImportCounts {
-        try await writer.write { db in
+        let parts = try await yieldingWrite(count: rows.count) { db, start, mustYield in
             let exists = try db.cachedStatement(sql: "SELECT scope FROM suppressions WHERE company_id = ? AND phone = ?")
             let event = try db.cachedStatement(sql: """
                 INSERT INTO consent_events (company_id, action, phone, scope, source, reason, occurred_at, user_id, user_email, company_seq)
@@ -18,8 +18,10 @@ extension SQLiteStore {
                     last_seq = excluded.last_seq
                 """)
             var counts = ImportCounts(added: 0, already: 0)
-            counts.addedRows.reserveCapacity(rows.count)
-            for row in rows {
+            counts.addedRows.reserveCapacity(rows.count - start)
+            for index in start..<rows.count {
+                if index > start, (index - start) % Self.yieldingWriteStep == 0, mustYield() { return (counts, index) }
+                let row = rows[index]
                 let current = try String.fetchOne(exists, arguments: [companyID, row.phone.e164])
                     .map { try Self.decode(OptOutScope.self, $0, column: "suppressions.scope") }
                 if LedgerRules.importedOptOut(scope, over: current) != .record {
@@ -35,7 +37,15 @@ extension SQLiteStore {
                 counts.added += 1
                 counts.addedRows.append(true)
             }
-            return counts
+            return (counts, rows.count)
         }
+        var total = ImportCounts(added: 0, already: 0)
+        total.addedRows.reserveCapacity(rows.count)
+        for part in parts {
+            total.added += part.added
+            total.already += part.already
+            total.addedRows += part.addedRows
+        }
+        return total
     }
 }

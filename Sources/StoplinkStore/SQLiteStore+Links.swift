@@ -46,7 +46,7 @@ extension SQLiteStore {
 
     public func issueLinks(campaign: Campaign, phones: [PhoneNumber], codeLength: Int, at: Date) async throws -> [Link] {
         let created = Millis.from(at)
-        return try await writer.write { db in
+        return try await yieldingWrite(count: phones.count) { db, start, mustYield in
             let find = try db.cachedStatement(sql: "SELECT id, code, created_at FROM links WHERE campaign_id = ? AND phone = ?")
             // New numbers, the common case, cost one statement: the insert is tried first and
             // only a conflict (a number already issued, or a code collision) is looked into.
@@ -54,10 +54,14 @@ extension SQLiteStore {
                 INSERT INTO links (code, company_id, campaign_id, phone, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
                 """)
+            // A number given twice gets its first link again (within this transaction from
+            // here, after it through the conflict path below).
             var issued: [PhoneNumber: Link] = [:]
             var links: [Link] = []
-            links.reserveCapacity(phones.count)
-            for phone in phones {
+            links.reserveCapacity(phones.count - start)
+            for index in start..<phones.count {
+                if index > start, (index - start) % Self.yieldingWriteStep == 0, mustYield() { return (links, index) }
+                let phone = phones[index]
                 if let known = issued[phone] {
                     links.append(known)
                     continue
@@ -84,8 +88,8 @@ extension SQLiteStore {
                 issued[phone] = link
                 links.append(link)
             }
-            return links
-        }
+            return (links, phones.count)
+        }.flatMap { $0 }
     }
 
     public func link(code: String) async throws -> Link? {

@@ -37,6 +37,30 @@ public struct SQLiteStore: Store {
         return try SQLiteStore(writer: DatabasePool(path: path, configuration: configuration))
     }
 
+    /// A bulk write over `count` items in as few transactions as it can: `body` writes items
+    /// from its start index on and answers what it did and where it stopped. It stops early, at
+    /// a multiple of `yieldingWriteStep` items, when `mustYield()` says grouped opt-outs wait
+    /// for the writer; their commit then goes first and the rest follows in a new transaction.
+    /// A failure leaves the transactions committed before it in place (bulk callers are
+    /// idempotent: issuing again gives the same codes, importing again adds nothing twice).
+    func yieldingWrite<Part: Sendable>(
+        count: Int, _ body: @escaping @Sendable (_ db: Database, _ start: Int, _ mustYield: () -> Bool) throws -> (Part, Int)
+    ) async throws -> [Part] {
+        var parts: [Part] = []
+        var start = 0
+        repeat {
+            let from = start
+            let (part, end) = try await writer.write { db in try body(db, from, { group.isWaitingForWriter }) }
+            precondition(end > from || end == count, "a bulk write made no progress")
+            parts.append(part)
+            start = end
+        } while start < count
+        return parts
+    }
+
+    /// How many items a bulk write does at least before it lets waiting opt-outs in.
+    static let yieldingWriteStep = 1_000
+
     /// Whether every migration this build knows has been applied.
     public func isMigrated() async throws -> Bool {
         try await writer.read { db in try SQLiteMigrations.migrator.hasCompletedMigrations(db) }

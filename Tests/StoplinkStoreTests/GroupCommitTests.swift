@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import StoplinkCore
 @testable import StoplinkStore
 import Testing
 
@@ -149,5 +150,62 @@ struct GroupCommitTests {
 
         #expect(answered == Array(repeating: false, count: 10))
         #expect(try setup.stored() == [])
+    }
+}
+
+@Suite("A long bulk write lets waiting opt-outs in")
+struct YieldingBulkWriteTests {
+    /// Holds the first insert into `links` of a transaction until `ready()` is true, so the
+    /// opt-out below is surely waiting for the writer while the bulk issue is under way.
+    final class HoldFirstLink: TransactionObserver, @unchecked Sendable {
+        let ready: @Sendable () -> Bool
+        private var held = false
+        init(until ready: @escaping @Sendable () -> Bool) { self.ready = ready }
+
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { eventKind.tableName == "links" }
+        func databaseDidChange(with event: DatabaseEvent) {
+            guard !held else { return }
+            held = true
+            while !ready() { usleep(1_000) }
+        }
+        func databaseDidCommit(_ db: Database) {}
+        func databaseDidRollback(_ db: Database) {}
+    }
+
+    final actor Order {
+        var finished: [String] = []
+        func add(_ name: String) { finished.append(name) }
+    }
+
+    @Test("an opt-out that arrives during a 20,000-link issue is committed before the issue ends, and the issue is whole")
+    func optOutGoesFirst() async throws {
+        let queue = try DatabaseQueue()
+        let store = try SQLiteStore(writer: queue)
+        let (company, campaign) = try await store.acmeWithCampaign()
+        let phones = (0..<20_000).map { PhoneNumber(trustedE164: "+3161\(String(format: "%07d", $0))") }
+        let group = store.group
+        queue.add(transactionObserver: HoldFirstLink { group.isWaitingForWriter }, extent: .databaseLifetime)
+        let order = Order()
+
+        let issue = Task {
+            let links = try await store.issueLinks(campaign: campaign, phones: phones, codeLength: 10, at: Sample.now)
+            await order.add("issue")
+            return links
+        }
+        // Submitted once the issue holds the writer (its first insert waits for this opt-out).
+        let optOut = Task {
+            _ = try await store.recordOptOut(Sample.optOut(company, PhoneNumber(trustedE164: "+31699999999")))
+            await order.add("opt-out")
+        }
+        let links = try await issue.value
+        try await optOut.value
+
+        #expect(await order.finished == ["opt-out", "issue"])
+        #expect(links.map(\.phone) == phones)
+        #expect(Set(links.map(\.code)).count == phones.count)
+        let stored = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM links") }
+        #expect(stored == phones.count)
+        // Issuing again answers the same codes (idempotent across the parts it was committed in).
+        #expect(try await store.issueLinks(campaign: campaign, phones: phones, codeLength: 10, at: Sample.now) == links)
     }
 }

@@ -160,6 +160,18 @@ struct Base64URLTests {
         #expect(decoded == bytes)
     }
 
+    @Test("encodes as Foundation's base64 with - for +, _ for / and no padding, for every length", arguments: 0..<70)
+    func matchesFoundation(length: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = Data((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
+
+        let encoded = Base64URL.encode(bytes)
+
+        let expected = bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        #expect(encoded == expected)
+    }
+
     @Test("text outside the alphabet does not decode")
     func rejects() {
         let text = "ab$d"

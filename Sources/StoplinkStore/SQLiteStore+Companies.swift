@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import StoplinkCore
+import Synchronization
 
 /// `CompanyStore` on SQLite.
 extension SQLiteStore {
@@ -23,11 +24,15 @@ extension SQLiteStore {
     }
 
     public func company(id: String) async throws -> Company? {
-        try await writer.read { db in try Self.company(db, id: id) }
+        try await writer.read { [decoded] db in try Self.company(db, id: id, decoded: decoded) }
     }
 
-    static func company(_ db: Database, id: String) throws -> Company? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM companies WHERE id = ?"), arguments: [id]).map(Self.company)
+    /// The company `id`; with `decoded`, a row equal to the one last decoded is not decoded again.
+    static func company(_ db: Database, id: String, decoded: DecodedCompanies? = nil) throws -> Company? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM companies WHERE id = ?"), arguments: [id]) else {
+            return nil
+        }
+        return try decoded?.company(row) ?? Self.company(row)
     }
 
     public func updateCompany(_ company: Company) async throws {
@@ -101,5 +106,31 @@ extension SQLiteStore {
             ),
             createdAt: Millis.date(row["created_at"])
         )
+    }
+}
+
+/// Companies as last decoded from their rows. The recipient's page reads its company on every
+/// tap, and decoding the row's JSON settings cost more than reading it. An entry is used only
+/// when the row just read is equal, column by column, to the one it was decoded from, so a
+/// changed setting shows at once, whoever changed it.
+final class DecodedCompanies: Sendable {
+    private struct Entry {
+        let row: [DatabaseValue]
+        let company: Company
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    static let capacity = 1_024
+
+    func company(_ row: Row) throws -> Company {
+        let values = Array(row.databaseValues)
+        let id: String = row["id"]
+        if let entry = entries.withLock({ $0[id] }), entry.row == values { return entry.company }
+        let company = try SQLiteStore.company(row)
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[id] = Entry(row: values, company: company)
+        }
+        return company
     }
 }

@@ -32,8 +32,8 @@ extension SQLiteStore {
     }
 
     public func landing(code: String, wrongNumbersSince since: Date) async throws -> Landing? {
-        try await writer.read { db in
-            guard let link = try Self.link(db, code: code), let company = try Self.company(db, id: link.companyID) else {
+        try await writer.read { [decoded] db in
+            guard let link = try Self.link(db, code: code), let company = try Self.company(db, id: link.companyID, decoded: decoded) else {
                 return nil
             }
             return Landing(

@@ -8,6 +8,8 @@ public struct SQLiteStore: Store {
     let writer: any DatabaseWriter
     /// Opt-outs that arrive together share one transaction and one commit.
     let group: GroupCommit
+    /// Companies decoded from their rows, reused while a row is unchanged.
+    let decoded = DecodedCompanies()
 
     /// Runs the migrations on `writer` (SQLite is one process, so opening is migrating); tests
     /// may pass an in-memory queue. Refuses a database a newer build has migrated.

@@ -32,6 +32,14 @@ struct LockoutStoreContract {
             #expect(after == Landing(link: link, company: company, suppression: suppression, wrongNumbers: 2))
             #expect(outsideWindow?.wrongNumbers == 0)
             #expect(try await store.landing(code: "zzzzzzzzzz", wrongNumbersSince: since) == nil)
+
+            // A changed company shows in the next read, after reads of the unchanged one.
+            var renamed = company
+            renamed.name = "Acme Renamed"
+            renamed.pageText = ["en": "New text"]
+            try await store.updateCompany(renamed)
+            #expect(try await store.landing(code: link.code, wrongNumbersSince: since)?.company == renamed)
+            #expect(try await store.company(id: company.id) == renamed)
         }
     }
 

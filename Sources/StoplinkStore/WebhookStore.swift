@@ -7,9 +7,12 @@ import StoplinkCore
 /// Deliveries are claimed, so that any number of dispatchers (threads or processes) share the
 /// work and never send one delivery twice at once: `claimDueDeliveries` hands an endpoint's
 /// line to one caller only and leases it until `at + lease`; recording an attempt releases that
-/// delivery. An endpoint whose oldest pending delivery is leased is skipped, which keeps each
-/// endpoint's deliveries in event order. A dispatcher that dies leaves its lease to run out, and
-/// the deliveries are claimed again after it.
+/// delivery. An endpoint whose oldest pending delivery is leased, or not yet due, is skipped: one
+/// caller at a time holds an endpoint's line, oldest first, and the endpoint waits while its
+/// oldest delivery waits for a retry. With the caller ending its line at any delivery that waits
+/// for a retry, this keeps each phone number's events in event order at each endpoint, while the
+/// caller sends different numbers' deliveries at once. A dispatcher that dies leaves its lease
+/// to run out, and the deliveries are claimed again after it.
 public protocol WebhookStore: Sendable {
     /// Creates an endpoint with a new `we_` id and `whsec_` secret.
     func createEndpoint(companyID: String, url: String, description: String, eventTypes: [String], at: Date) async throws -> WebhookEndpoint

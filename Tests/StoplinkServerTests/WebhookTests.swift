@@ -27,11 +27,11 @@ struct WebhookTests {
         )
     }
 
-    @Test("Each event is delivered once per endpoint, signed, in order; a failure holds the line until its retry")
+    @Test("Each event is delivered once per endpoint, signed; a failure holds the endpoint until its retry")
     func orderAndRetry() async throws {
         let fixture = try await APIFixture()
         let receiver = WebhookReceiver()
-        receiver.script([.init(status: .internalServerError)])
+        receiver.script([.init(status: .internalServerError)], phone: "+31611111111")
         let dispatcher = fixture.base.dependencies.webhooks
 
         try await receiver.run { url in
@@ -47,7 +47,7 @@ struct WebhookTests {
             let resumed = await dispatcher.runOnce()
             let done = try await fixture.store.deliveries(endpointID: endpoint.id, limit: 10)
 
-            #expect(first == 1)
+            #expect(first == 3, "three numbers, sent at once")
             #expect(waiting == 0, "nothing is due until the retry time")
             let head = try #require(afterFailure.last)
             #expect(head.status == .pending)
@@ -55,10 +55,12 @@ struct WebhookTests {
             #expect(head.attempts == 1)
             let wait = try #require(head.nextAttemptAt).timeIntervalSince(fixture.base.clock.now().addingTimeInterval(-6))
             #expect(wait >= 4.5 && wait <= 5.5)
-            #expect(resumed == 3)
+            #expect(resumed == 1)
             #expect(done.allSatisfy { $0.status == .succeeded })
             let ids = receiver.received.map(\.id)
-            #expect(ids == [1, 1, 2, 3].map(dispatcher.eventIDs.id(ofSeq:)), "one id per event, the same on every attempt")
+            #expect(ids.count == 4)
+            #expect(Set(ids.prefix(3)) == Set([1, 2, 3].map(dispatcher.eventIDs.id(ofSeq:))))
+            #expect(ids.last == dispatcher.eventIDs.id(ofSeq: 1), "one id per event, the same on every attempt")
             #expect(ids.allSatisfy { $0.wholeMatch(of: /evt_[0-9a-f]{32}/) != nil }, "opaque, not the sequence shared by all companies")
             for message in receiver.received {
                 #expect(verified(message, secret: endpoint.secret, now: fixture.base.clock.now()))
@@ -175,7 +177,8 @@ struct WebhookTests {
             let sent = await dispatcher.runOnce()
 
             #expect(sent == 2)
-            #expect(receiver.received.map(\.id) == [1, 2].map(dispatcher.eventIDs.id(ofSeq:)))
+            #expect(Set(receiver.received.map(\.id)) == Set([1, 2].map(dispatcher.eventIDs.id(ofSeq:))))
+            #expect(receiver.received.count == 2)
             #expect(try await reopened.deliveries(endpointID: endpoint.id, limit: 10).allSatisfy { $0.status == .succeeded })
         }
     }

@@ -8,9 +8,10 @@ import ServiceLifecycle
 import StoplinkCore
 import StoplinkStore
 
-/// Sends pending webhook deliveries: per endpoint in event order, signed per Standard Webhooks,
-/// retried on the schedule below, and disabled on 410. Everything it needs is in the database,
-/// so deliveries pending at a shutdown or crash go out after the next start.
+/// Sends pending webhook deliveries: to each endpoint, each number's events in event order and
+/// several numbers at once, signed per Standard Webhooks, retried on the schedule below, and
+/// disabled on 410. Everything it needs is in the database, so deliveries pending at a shutdown
+/// or crash go out after the next start.
 public final class WebhookDispatcher: Service, Sendable {
     /// Waits before the 2nd…8th attempt; after the 8th failure the delivery is marked failed.
     public static let retryDelays: [TimeInterval] = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
@@ -18,6 +19,12 @@ public final class WebhookDispatcher: Service, Sendable {
     /// Only this much of an answer is read (for the delivery log).
     static let maximumResponseBytes = 1024
     static let batchPerEndpoint = 200
+    /// Requests in flight at once to one endpoint, each for a different number. One lane to a
+    /// receiver answering in 20 ms moves 50 deliveries a second; 32 move about 1,600, so a burst
+    /// of 10,000 opt-outs is out within 15 s with each round's claim and record included (16
+    /// would leave no room: 800 a second at best). More would open more connections to one
+    /// receiver than a small one is built for.
+    static let lanesPerEndpoint = 32
     static let endpointsPerRound = 32
     static let recordBatch = 100
     static let roundLimit: Duration = .seconds(10)
@@ -37,11 +44,13 @@ public final class WebhookDispatcher: Service, Sendable {
             decompression: .disabled
         )
         configuration.dnsOverride = [destination.host: destination.address]
+        // One kept-alive connection per lane; the default pool opens only 8 to a host.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: lanesPerEndpoint)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// How one round reaches an endpoint: a client pinned to its checked address, or why not.
-    enum Connection {
+    enum Connection: Sendable {
         case pinned(HTTPClient)
         case refused(String)
     }
@@ -108,11 +117,15 @@ public final class WebhookDispatcher: Service, Sendable {
         }
     }
 
-    /// One endpoint's line, oldest first; stops at the first delivery that must wait. Successes
-    /// are recorded in batches (one disk sync for many); a crash before that resends them with
-    /// the same `webhook-id`, which receivers deduplicate on.
+    /// One endpoint's line, oldest first, over up to `lanesPerEndpoint` requests at once. A
+    /// number's deliveries go out one after another in event order, never two at once; different
+    /// numbers go in parallel. The line is taken only up to its first delivery that must wait,
+    /// and once any delivery fails with a retry (or 410) nothing new starts: what is in flight
+    /// finishes and is recorded, the rest is given back, and the endpoint waits for the failed
+    /// delivery's retry, so no later event of its number overtakes it. Successes are recorded in
+    /// batches (one disk sync for many); a crash before that resends them with the same
+    /// `webhook-id`, which receivers deduplicate on.
     private func deliver(_ items: [(WebhookDelivery, ConsentEvent)], to endpoint: WebhookEndpoint) async -> Int {
-        var attempts = 0
         var unrecorded: [(deliveryID: Int64, endpointID: String, outcome: AttemptOutcome)] = []
         func record() async -> Bool {
             do {
@@ -126,47 +139,57 @@ public final class WebhookDispatcher: Service, Sendable {
             }
         }
         let started = ContinuousClock.now
+        let now = clock.now()
+        // Nothing after a delivery that waits for its retry may go first: the line ends there.
+        var waiting = Array(items.prefix { delivery, _ in delivery.nextAttemptAt.map { $0 <= now } ?? true }.indices)
+        var attempted: Set<Int> = []
         // One lookup and check per round, made only when something is due.
-        var connection: Connection?
-        var lineHeld = false
-        sending: for (delivery, event) in items {
-            // A slow receiver must not hold up the others for long: the rest waits for the next round.
-            if Task.isShuttingDownGracefully || ContinuousClock.now - started > Self.roundLimit { break }
-            if let next = delivery.nextAttemptAt, next > clock.now() { break }
-            let current: Connection
-            if let connection {
-                current = connection
-            } else {
-                current = await connect(to: endpoint.url)
-                connection = current
-            }
-            let outcome = await attempt(delivery, of: event, to: endpoint, over: current)
-            metrics.delivery(StoplinkMetrics.DeliveryOutcome(outcome))
-            attempts += 1
-            unrecorded.append((delivery.id, endpoint.id, outcome))
-            switch outcome {
-            case .succeeded, .failed(_, _, nil):
-                if unrecorded.count >= Self.recordBatch, await !record() {
-                    lineHeld = true
-                    break sending
+        let connection: Connection? = if waiting.isEmpty { nil } else { await connect(to: endpoint.url) }
+        // A refused address fails every delivery alike: one attempt says so, the rest wait.
+        let lanes = if case .refused = connection { 1 } else { Self.lanesPerEndpoint }
+        await withTaskGroup(of: (index: Int, outcome: AttemptOutcome).self) { group in
+            var numbersInFlight: Set<PhoneNumber> = []
+            var stopping = false
+            while true {
+                while !stopping, let connection, numbersInFlight.count < lanes {
+                    // A slow receiver must not hold up the others for long: the rest waits for the next round.
+                    if Task.isShuttingDownGracefully || ContinuousClock.now - started > Self.roundLimit {
+                        stopping = true
+                        break
+                    }
+                    // The oldest delivery whose number has nothing in flight.
+                    guard let next = waiting.firstIndex(where: { !numbersInFlight.contains(items[$0].1.phone) }) else { break }
+                    let index = waiting.remove(at: next)
+                    let (delivery, event) = items[index]
+                    numbersInFlight.insert(event.phone)
+                    attempted.insert(index)
+                    group.addTask { (index, await self.attempt(delivery, of: event, to: endpoint, over: connection)) }
                 }
-            case .failed, .gone:
-                _ = await record()
-                lineHeld = true
-                break sending
+                guard let done = await group.next() else { break }
+                let (index, outcome) = done
+                numbersInFlight.remove(items[index].1.phone)
+                metrics.delivery(StoplinkMetrics.DeliveryOutcome(outcome))
+                unrecorded.append((items[index].0.id, endpoint.id, outcome))
+                switch outcome {
+                case .succeeded, .failed(_, _, nil):
+                    if unrecorded.count >= Self.recordBatch, await !record() { stopping = true }
+                case .failed, .gone:
+                    stopping = true
+                }
             }
         }
         if let connection { await close(connection) }
-        if lineHeld { return attempts }
-        _ = await record()
-        // What this round left (a slow receiver, a shutdown) goes back to the next one at once.
+        // Unrecorded outcomes keep their claims until the lease runs out; then they are sent again.
+        guard await record() else { return attempted.count }
+        // What this round left (a failure, a slow receiver, a shutdown) goes back at once; an
+        // endpoint whose oldest pending delivery waits for a retry is not claimed before then.
         do {
-            try await store.releaseClaims(items.dropFirst(attempts).map(\.0))
+            try await store.releaseClaims(items.indices.filter { !attempted.contains($0) }.map { items[$0].0 })
         } catch {
             logger.error("could not release webhook deliveries", metadata: ["endpoint": "\(endpoint.id)", "error": "\(error)"])
             if DatabaseFailure.matches(error) { metrics.databaseError("webhooks") }
         }
-        return attempts
+        return attempted.count
     }
 
     private func attempt(

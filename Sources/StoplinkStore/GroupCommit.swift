@@ -69,6 +69,18 @@ final class GroupCommit: Sendable {
     /// How many writes wait for the running group to end (for tests).
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
+    /// Runs one write in a transaction of its own, counted as waiting for the writer until it
+    /// has it, so that a long bulk write gives way to it too.
+    func writeAlone<Value: Sendable>(_ body: @Sendable (Database) throws -> Value) async throws -> Value {
+        let entered = Atomic<Bool>(false)
+        waitingForWriter.add(1, ordering: .relaxed)
+        defer { if !entered.exchange(true, ordering: .relaxed) { waitingForWriter.subtract(1, ordering: .relaxed) } }
+        return try await writer.write { db in
+            if !entered.exchange(true, ordering: .relaxed) { self.waitingForWriter.subtract(1, ordering: .relaxed) }
+            return try body(db)
+        }
+    }
+
     /// Commits one group that starts with `first`, answers it, and passes the lead on.
     private func lead(with first: Job) async {
         let group = state.withLock { state in

@@ -10,7 +10,7 @@ extension SQLiteStore {
             id: Identifiers.companyID(), name: name, defaultCountry: defaultCountry.uppercased(),
             defaultLanguage: defaultLanguage, optOutScope: .marketing, reasons: nil, pageText: [:], createdAt: at
         )
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO companies (id, name, default_country, default_language, opt_out_scope, created_at)
@@ -37,11 +37,11 @@ extension SQLiteStore {
 
     public func updateCompany(_ company: Company) async throws {
         let arguments = try Self.updateArguments(company)
-        try await writer.write { db in try Self.update(company.id, arguments: arguments, db) }
+        try await write { db in try Self.update(company.id, arguments: arguments, db) }
     }
 
     public func updateCompany<T: Sendable>(id: String, _ change: @Sendable (inout Company) throws -> T) async throws -> T {
-        try await writer.write { db in
+        try await write { db in
             guard var company = try Row.fetchOne(db, sql: "SELECT * FROM companies WHERE id = ?", arguments: [id]).map(Self.company) else {
                 throw StoreError.companyNotFound(id)
             }

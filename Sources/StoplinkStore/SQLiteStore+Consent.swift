@@ -127,7 +127,7 @@ extension SQLiteStore {
     public func recordOptIn(
         companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, actor: ConsentActor?, at: Date
     ) async throws -> ConsentEvent? {
-        try await writer.write { db in
+        try await write { db in
             try Self.recordOptIn(db, companyID: companyID, phone: phone, source: source, evidence: evidence, actor: actor, at: at)
         }
     }

@@ -19,7 +19,7 @@ extension SQLiteStore {
             throw StoreError.invalidEmailRecipient("\(address.debugDescription) is not a plain email address (name@example.com)")
         }
         guard forward || digest else { throw StoreError.invalidEmailRecipient("a recipient gets forwards, the digest or both") }
-        return try await writer.write { db in
+        return try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM companies WHERE id = ?", arguments: [companyID]) == true else {
                 throw StoreError.companyNotFound(companyID)
             }
@@ -38,7 +38,7 @@ extension SQLiteStore {
     }
 
     public func removeEmailRecipient(companyID: String, address: String) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM emails WHERE company_id = ? AND address = ? AND status = 'pending'", arguments: [companyID, address]
             )
@@ -63,7 +63,7 @@ extension SQLiteStore {
 
     public func queueDigests(companyID: String, day: String?, subject: String, body: String, at: Date) async throws -> Int {
         let now = Millis.from(at)
-        return try await writer.write { db in
+        return try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO emails (company_id, address, kind, digest_day, subject, body, next_attempt_at, created_at)
@@ -108,7 +108,7 @@ extension SQLiteStore {
     public func claimDueEmails(at: Date, lease: TimeInterval, limit: Int) async throws -> [QueuedEmail] {
         let now = Millis.from(at)
         let leasedUntil = Millis.from(at.addingTimeInterval(lease))
-        return try await writer.write { db in
+        return try await write { db in
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT id FROM emails WHERE status = 'pending' AND next_attempt_at <= ?
                   AND (claimed_until IS NULL OR claimed_until <= ?)
@@ -122,7 +122,7 @@ extension SQLiteStore {
 
     public func recordEmailAttempt(id: Int64, outcome: EmailOutcome, at: Date) async throws {
         let now = Millis.from(at)
-        try await writer.write { db in
+        try await write { db in
             switch outcome {
             case .sent:
                 try db.execute(sql: """

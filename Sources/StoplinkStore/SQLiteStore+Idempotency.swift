@@ -13,7 +13,7 @@ extension SQLiteStore {
     }
 
     public func saveIdempotentAnswer(companyID: String, key: String, answer: IdempotentAnswer, at: Date) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO idempotency_keys (company_id, key, request_hash, reserved_at, status, content_type, body, answered_at)
@@ -30,7 +30,7 @@ extension SQLiteStore {
     }
 
     public func reserveIdempotencyKey(companyID: String, key: String, requestHash: String, at: Date) async throws -> IdempotencyReservation {
-        try await writer.write { db in
+        try await write { db in
             let staleBefore = Millis.from(at.addingTimeInterval(-IdempotencyLifetime.reservation))
             // The sweep: an index range on answered_at, nearly always empty.
             try db.execute(sql: "DELETE FROM idempotency_keys WHERE answered_at < ?", arguments: [Self.answersExpire(at)])
@@ -53,7 +53,7 @@ extension SQLiteStore {
     }
 
     public func releaseIdempotencyKey(companyID: String, key: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM idempotency_keys WHERE company_id = ? AND key = ? AND status IS NULL", arguments: [companyID, key]
             )

@@ -6,7 +6,7 @@ extension SQLiteStore {
     // MARK: Numbers
 
     public func addNumber(companyID: String, number: String, at: Date) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO sms_numbers (number, company_id, created_at) VALUES (?, ?, ?) ON CONFLICT (number) DO NOTHING",
                 arguments: [number, companyID, Millis.from(at)]
@@ -23,7 +23,7 @@ extension SQLiteStore {
     }
 
     public func deleteNumber(companyID: String, number: String) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM sms_numbers WHERE number = ? AND company_id = ?", arguments: [number, companyID])
             return db.changesCount == 1
         }
@@ -39,7 +39,7 @@ extension SQLiteStore {
 
     public func rotateInboundSecret(companyID: String) async throws -> String {
         let secret = Identifiers.webhookSecret()
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE companies SET inbound_secret = ? WHERE id = ?", arguments: [secret, companyID])
         }
         return secret
@@ -54,7 +54,7 @@ extension SQLiteStore {
     // MARK: Messages
 
     public func processInbound(_ message: InboundMessage, decision: InboundDecision) async throws -> InboundRecord {
-        try await writer.write { db in
+        try await write { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT id, action, reply, fingerprint FROM inbound_messages WHERE company_id = ? AND gateway = ? AND message_id = ?",
                 arguments: [message.companyID, message.gateway.rawValue, message.messageID]
@@ -143,7 +143,7 @@ extension SQLiteStore {
     }
 
     public func resolveReview(id: Int64, companyID: String, apply: Bool, actor: ConsentActor?, at: Date) async throws -> ReviewItem? {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM inbound_messages WHERE id = ? AND company_id = ? AND status = ?",
                 arguments: [id, companyID, InboundMessageStatus.review.rawValue]

@@ -5,7 +5,7 @@ import StoplinkCore
 /// `KeyStore` on SQLite.
 extension SQLiteStore {
     public func createKey(companyID: String, name: String, at: Date) async throws -> (key: String, stored: StoredAPIKey) {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM companies WHERE id = ?", arguments: [companyID]) != nil else {
                 throw StoreError.companyNotFound(companyID)
             }
@@ -41,7 +41,7 @@ extension SQLiteStore {
     }
 
     public func revokeKey(prefix: String, companyID: String?, at: Date) async throws -> StoredAPIKey? {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE prefix = ?", arguments: [prefix]) else {
                 return nil
             }
@@ -56,7 +56,7 @@ extension SQLiteStore {
     }
 
     public func touchKey(prefix: String, at: Date) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE prefix = ?", arguments: [Millis.from(at), prefix])
         }
     }

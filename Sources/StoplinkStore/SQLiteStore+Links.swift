@@ -5,7 +5,7 @@ import StoplinkCore
 /// `LinkStore` on SQLite: campaigns and their links.
 extension SQLiteStore {
     public func createCampaign(companyID: String, ref: String, name: String, purpose: Purpose, at: Date) async throws -> Campaign {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM companies WHERE id = ?", arguments: [companyID]) != nil else {
                 throw StoreError.companyNotFound(companyID)
             }

@@ -14,7 +14,7 @@ extension SQLiteStore {
     }
 
     public func recordFailedAttempt(linkID: Int64, at: Date, countingSince since: Date) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "INSERT INTO failed_attempts (link_id, at) VALUES (?, ?)", arguments: [linkID, Millis.from(at)])
             return try Self.failedAttempts(db, linkID: linkID, since: since)
         }

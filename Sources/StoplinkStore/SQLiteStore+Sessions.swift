@@ -5,7 +5,7 @@ import StoplinkCore
 /// `SessionStore` and `AuditStore` on SQLite.
 extension SQLiteStore {
     public func createSession(idHash: String, userID: String, at: Date) async throws -> StoredSession? {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [userID]) != nil else { return nil }
             try db.execute(
                 sql: "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
@@ -18,7 +18,7 @@ extension SQLiteStore {
     public func useSession(idHash: String, at now: Date, idleLimit: TimeInterval, absoluteLimit: TimeInterval) async throws
         -> (session: StoredSession, user: User)?
     {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id_hash = ?", arguments: [idHash]) else {
                 return nil
             }
@@ -39,13 +39,13 @@ extension SQLiteStore {
     }
 
     public func deleteSession(idHash: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [idHash])
         }
     }
 
     public func recordLoginFailure(email: String, address: String, at: Date) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO login_failures (email, address, at) VALUES (?, ?, ?)",
                 arguments: [email.lowercased(), address, Millis.from(at)]
@@ -66,7 +66,7 @@ extension SQLiteStore {
     }
 
     public func recordAudit(_ entry: AuditEntry) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO audit_log (company_id, user_id, user_email, action, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [entry.companyID, entry.userID, entry.userEmail, entry.action, entry.detail, Millis.from(entry.at)]

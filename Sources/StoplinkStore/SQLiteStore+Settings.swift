@@ -5,7 +5,7 @@ import StoplinkCore
 /// `SettingStore` on SQLite.
 extension SQLiteStore {
     public func setting(_ key: String, orInsert makeValue: @Sendable () -> String) async throws -> String {
-        try await writer.write { db in
+        try await write { db in
             if let value = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) {
                 return value
             }
@@ -16,7 +16,7 @@ extension SQLiteStore {
     }
 
     public func replaceSetting(_ key: String, with value: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 arguments: [key, value]

@@ -9,7 +9,7 @@ extension SQLiteStore {
             id: Identifiers.userID(), companyID: companyID, email: email.lowercased(), role: role, passwordHash: passwordHash,
             createdAt: at, passwordChangedAt: at
         )
-        return try await writer.write { db in
+        return try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM companies WHERE id = ?", arguments: [companyID]) != nil else {
                 throw StoreError.companyNotFound(companyID)
             }
@@ -46,7 +46,7 @@ extension SQLiteStore {
     }
 
     public func removeUser(companyID: String, email: String, keepingAnOwner: Bool) async throws -> User? {
-        try await writer.write { db in
+        try await write { db in
             guard let user = try Self.user(companyID: companyID, email: email, in: db) else { return nil }
             if keepingAnOwner { try Self.refuseLastOwner(user, in: db) }
             try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [user.id])
@@ -56,7 +56,7 @@ extension SQLiteStore {
     }
 
     public func setPasswordHash(companyID: String, email: String, passwordHash: String, at: Date) async throws -> User? {
-        try await writer.write { db in
+        try await write { db in
             guard var user = try Self.user(companyID: companyID, email: email, in: db) else { return nil }
             try db.execute(
                 sql: "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
@@ -70,7 +70,7 @@ extension SQLiteStore {
     }
 
     public func setRole(companyID: String, email: String, role: UserRole) async throws -> User? {
-        try await writer.write { db in
+        try await write { db in
             guard var user = try Self.user(companyID: companyID, email: email, in: db) else { return nil }
             if role != .owner { try Self.refuseLastOwner(user, in: db) }
             try db.execute(sql: "UPDATE users SET role = ? WHERE id = ?", arguments: [role.rawValue, user.id])

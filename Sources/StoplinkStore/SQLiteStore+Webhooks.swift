@@ -27,7 +27,7 @@ extension SQLiteStore {
             previousSecretUntil: nil, createdAt: at
         )
         let types = String(decoding: try JSONEncoder().encode(eventTypes), as: UTF8.self)
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO webhook_endpoints (id, company_id, url, description, event_types, secret, created_at)
@@ -58,7 +58,7 @@ extension SQLiteStore {
     }
 
     public func deleteEndpoint(id: String, companyID: String) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             for table in ["webhook_deliveries", "webhook_test_deliveries"] {
                 try db.execute(
                     sql: "DELETE FROM \(table) WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE id = ? AND company_id = ?)",
@@ -71,7 +71,7 @@ extension SQLiteStore {
     }
 
     public func rotateSecret(id: String, companyID: String, keepPreviousUntil: Date) async throws -> WebhookEndpoint? {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = ?, secret = ?
@@ -84,7 +84,7 @@ extension SQLiteStore {
     }
 
     public func setEndpointEnabled(id: String, companyID: String, enabled: Bool, reason: String?) async throws -> WebhookEndpoint? {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE webhook_endpoints SET enabled = ?, disabled_reason = ? WHERE id = ? AND company_id = ?",
                 arguments: [enabled, enabled ? nil : reason, id, companyID]
@@ -156,7 +156,7 @@ extension SQLiteStore {
     }
 
     public func retryDelivery(number: Int64, endpointID: String, at: Date) async throws -> WebhookDelivery? {
-        try await writer.write { db in
+        try await write { db in
             let claimedUntil = try Int64?.fetchOne(
                 db, sql: "SELECT claimed_until FROM webhook_deliveries WHERE number = ? AND endpoint_id = ?", arguments: [number, endpointID]
             ) ?? nil
@@ -176,7 +176,7 @@ extension SQLiteStore {
     }
 
     public func recordTestDelivery(_ test: WebhookTestDelivery) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO webhook_test_deliveries (endpoint_id, message_id, succeeded, status_code, error, sent_at)
@@ -213,7 +213,7 @@ extension SQLiteStore {
     ) async throws -> [(WebhookEndpoint, [(WebhookDelivery, ConsentEvent)])] {
         let nowMillis = Millis.from(now)
         let leasedUntil = Millis.from(now.addingTimeInterval(lease))
-        return try await writer.write { db in
+        return try await write { db in
             // The head of each enabled endpoint's queue, when it is due and nobody holds it.
             let heads = try Row.fetchAll(
                 db,
@@ -253,7 +253,7 @@ extension SQLiteStore {
     public func releaseClaims(_ deliveries: [WebhookDelivery]) async throws {
         let claimed = deliveries.compactMap { delivery in delivery.claimedUntil.map { (delivery.id, Millis.from($0)) } }
         guard !claimed.isEmpty else { return }
-        try await writer.write { db in
+        try await write { db in
             let release = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET claimed_until = NULL WHERE id = ? AND claimed_until = ?")
             for (id, until) in claimed { try release.execute(arguments: [id, until]) }
         }
@@ -262,7 +262,7 @@ extension SQLiteStore {
     public func recordAttempts(_ attempts: [(deliveryID: Int64, endpointID: String, outcome: AttemptOutcome)], at: Date) async throws {
         guard !attempts.isEmpty else { return }
         let now = Millis.from(at)
-        try await writer.write { db in
+        try await write { db in
             for (deliveryID, endpointID, outcome) in attempts {
                 try Self.recordAttempt(db, deliveryID: deliveryID, endpointID: endpointID, outcome: outcome, now: now)
             }

@@ -39,10 +39,16 @@ public struct SQLiteStore: Store {
         return try SQLiteStore(writer: DatabasePool(path: path, configuration: configuration))
     }
 
+    /// One short write in its own transaction. Every write but the bulk ones goes through here
+    /// (or through `group`), so that a bulk write knows when others wait for the writer.
+    func write<Value: Sendable>(_ body: @Sendable (Database) throws -> Value) async throws -> Value {
+        try await group.writeAlone(body)
+    }
+
     /// A bulk write over `count` items in as few transactions as it can: `body` writes items
     /// from its start index on and answers what it did and where it stopped. It stops early, at
-    /// a multiple of `yieldingWriteStep` items, when `mustYield()` says grouped opt-outs wait
-    /// for the writer; their commit then goes first and the rest follows in a new transaction.
+    /// a multiple of `yieldingWriteStep` items, when `mustYield()` says other writes (grouped
+    /// opt-outs, or any `write`) wait for the writer; they then go first and the rest follows in a new transaction.
     /// A failure leaves the transactions committed before it in place (bulk callers are
     /// idempotent: issuing again gives the same codes, importing again adds nothing twice).
     func yieldingWrite<Part: Sendable>(

@@ -177,8 +177,9 @@ struct YieldingBulkWriteTests {
         func add(_ name: String) { finished.append(name) }
     }
 
-    @Test("an opt-out that arrives during a 20,000-link issue is committed before the issue ends, and the issue is whole")
-    func optOutGoesFirst() async throws {
+    @Test("a short write (a grouped opt-out, or any other) that arrives during a 20,000-link issue is committed before the issue ends, and the issue is whole",
+          arguments: ["opt-out", "wrong number"])
+    func shortWriteGoesFirst(kind: String) async throws {
         let queue = try DatabaseQueue()
         let store = try SQLiteStore(writer: queue)
         let (company, campaign) = try await store.acmeWithCampaign()
@@ -194,13 +195,17 @@ struct YieldingBulkWriteTests {
         }
         // Submitted once the issue holds the writer (its first insert waits for this opt-out).
         let optOut = Task {
-            _ = try await store.recordOptOut(Sample.optOut(company, PhoneNumber(trustedE164: "+31699999999")))
-            await order.add("opt-out")
+            if kind == "opt-out" {
+                _ = try await store.recordOptOut(Sample.optOut(company, PhoneNumber(trustedE164: "+31699999999")))
+            } else {
+                _ = try await store.recordFailedAttempt(linkID: 1, at: Sample.now, countingSince: Sample.now)
+            }
+            await order.add("short write")
         }
         let links = try await issue.value
         try await optOut.value
 
-        #expect(await order.finished == ["opt-out", "issue"])
+        #expect(await order.finished == ["short write", "issue"])
         #expect(links.map(\.phone) == phones)
         #expect(Set(links.map(\.code)).count == phones.count)
         let stored = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM links") }

@@ -289,7 +289,10 @@ extension PostgresStore {
                 since = started
                 silentSince.store(started, ordering: .relaxed)
             }
-            away.store(!late || now - since >= Self.silenceBound, ordering: .relaxed)
+            // Once away, only an answered ping or statement ends it: a server that refused and
+            // then stops answering is still away. (Another ping may have stored a later start.)
+            let silent = now > since ? now - since : 0
+            away.store(away.load(ordering: .relaxed) || !late || silent >= Self.silenceBound, ordering: .relaxed)
             return false
         }
 

@@ -66,6 +66,28 @@ struct PostgresHealthTests {
     }
 
     @Test
+    func aLatePingAfterARefusedOneKeepsItAway() {
+        let health = PostgresStore.Health()
+        let first = PostgresStore.Health.now() + 1
+
+        _ = health.pingFailed(startedAt: first, late: false, now: first + 10)
+        _ = health.pingFailed(startedAt: first + 20, late: true, now: first + 30)
+
+        #expect(throws: StoreError.self) { try health.refuseWhileAway() }
+    }
+
+    /// Two pings at once: one may store a start later than the other's clock reading.
+    @Test
+    func aStartLaterThanTheClockReadingDoesNotTrap() throws {
+        let health = PostgresStore.Health()
+        let first = PostgresStore.Health.now() + 1
+
+        _ = health.pingFailed(startedAt: first + 5_000_000_000, late: true, now: first + 10)
+
+        try health.refuseWhileAway()
+    }
+
+    @Test
     func latePingsWithNothingAnsweredAreAwayOnlyAfterTheSilenceBound() throws {
         let health = PostgresStore.Health()
         let first = PostgresStore.Health.now() + 1
@@ -76,6 +98,10 @@ struct PostgresHealthTests {
         _ = health.pingFailed(startedAt: first + bound / 2, late: true, now: first + bound - 1)
         try health.refuseWhileAway()
         _ = health.pingFailed(startedAt: first + bound - 1, late: true, now: first + bound)
+        #expect(throws: StoreError.self) { try health.refuseWhileAway() }
+
+        // A late ping after that does not end it.
+        _ = health.pingFailed(startedAt: first + bound + 1, late: true, now: first + bound + 2)
         #expect(throws: StoreError.self) { try health.refuseWhileAway() }
 
         // An answered ping ends it, and the silence counts from zero again.

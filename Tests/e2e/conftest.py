@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("STOPLINK_BIN", ROOT / ".build" / "debug" / "stoplink"))
@@ -116,3 +117,15 @@ def form_token(html):
     match = re.search(r'name="token" value="([^"]+)"', html)
     assert match, "the page has no form token"
     return match.group(1)
+
+
+def navigate(browser, element):
+    """Clicks `element` (a link or a submit button) and returns once the next page's document has
+    replaced this one. A wait that starts before the navigation commits can otherwise find an
+    element of the old page and read it while the new document replaces it, which chromedriver
+    reports as "Node with given id does not belong to the document"."""
+    browser.execute_script("window.stoplinkLeaving = true")
+    element.click()
+    WebDriverWait(browser, 30).until(
+        lambda driver: driver.execute_script("return window.stoplinkLeaving !== true && document.readyState === 'complete'")
+    )

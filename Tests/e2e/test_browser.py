@@ -6,10 +6,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import PHONE_UA, ROOT
+from conftest import PHONE_UA, ROOT, navigate
 
 ARTIFACTS = Path(os.environ.get("STOPLINK_ARTIFACTS", ROOT / ".build" / "e2e-artifacts"))
 
@@ -44,8 +42,8 @@ def test_a_person_opts_out_on_a_phone(browser, demo_server):
     phone.send_keys("06 12 34 56 78")
     browser.find_element(By.CSS_SELECTOR, "label[for=r-never_signed_up]").click()
     browser.find_element(By.ID, "reason_text").send_keys("Please stop.")
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 15).until(expected_conditions.url_contains("/done"))
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "/done" in browser.current_url
     browser.save_screenshot(str(ARTIFACTS / "done.png"))
 
     assert browser.find_element(By.TAG_NAME, "h1").text == "You are opted out"
@@ -56,8 +54,8 @@ def test_a_wrong_number_is_explained_in_the_browser(browser, demo_server):
     browser.get(demo_server.line_starting("Demo link: ") + "?lang=de")
 
     browser.find_element(By.ID, "phone").send_keys("06 99999999")
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    alert = WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]")
 
     assert "nicht die Nummer" in alert.text
     assert browser.find_element(By.ID, "phone").get_attribute("aria-invalid") == "true"

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import Server
+from conftest import Server, navigate  # noqa: F401 (used by the other dashboard tests)
 from test_browser import ARTIFACTS
 
 SIZES = {"laptop": (1280, 800), "phone": (360, 740)}
@@ -71,18 +71,6 @@ def sized_browser(request):
     driver = webdriver.Chrome(options=options, service=service)
     yield request.param, driver
     driver.quit()
-
-
-def navigate(browser, element):
-    """Clicks `element` (a link or a submit button) and returns once the next page's document has
-    replaced this one. A wait that starts before the navigation commits can otherwise find an
-    element of the old page and read it while the new document replaces it, which chromedriver
-    reports as "Node with given id does not belong to the document"."""
-    browser.execute_script("window.stoplinkLeaving = true")
-    element.click()
-    WebDriverWait(browser, 30).until(
-        lambda driver: driver.execute_script("return window.stoplinkLeaving !== true && document.readyState === 'complete'")
-    )
 
 
 def serious_violations(driver):

@@ -10,6 +10,9 @@ import Synchronization
 /// lead to the first of them, so no task drains on behalf of others for longer than one group
 /// and no task is started outside the callers' own.
 ///
+/// A cancelled caller does not cancel its group: once a write is handed to a group it is run
+/// and, if the group commits, stored.
+///
 /// A write that throws rolls back its savepoint only: its caller gets the error, the others in
 /// the group are not affected. A commit that fails fails every write of the group (none of them
 /// is stored). If SQLite ended the transaction itself (a full disk, an I/O error), the writes
@@ -91,13 +94,18 @@ final class GroupCommit: Sendable {
         let entered = Atomic<Bool>(false)
         waitingForWriter.add(1, ordering: .relaxed)
         do {
-            try await writer.write { db in
-                if !entered.exchange(true, ordering: .relaxed) { self.waitingForWriter.subtract(1, ordering: .relaxed) }
-                for job in group {
-                    guard db.isInsideTransaction else { throw GroupCommitError.transactionEnded }
-                    job.perform(db)
+            // In a task of its own: the leader's caller may be cancelled (its client hung up),
+            // which would cancel the database access and fail every other write of the group.
+            let writer = self.writer
+            try await Task {
+                try await writer.write { db in
+                    if !entered.exchange(true, ordering: .relaxed) { self.waitingForWriter.subtract(1, ordering: .relaxed) }
+                    for job in group {
+                        guard db.isInsideTransaction else { throw GroupCommitError.transactionEnded }
+                        job.perform(db)
+                    }
                 }
-            }
+            }.value
         } catch {
             for job in group { job.fail(error) }
         }

@@ -151,6 +151,37 @@ struct GroupCommitTests {
         #expect(answered == Array(repeating: false, count: 10))
         #expect(try setup.stored() == [])
     }
+
+    @Test("a group whose leader's request is cancelled (its client hung up) still commits every write in it")
+    func aCancelledLeaderCommitsItsGroup() async throws {
+        let setup = try Setup()
+        let release = DispatchSemaphore(value: 0)
+        let holder = await setup.holdWriter(until: release)
+        func insert(_ n: Int) async throws -> Int {
+            try await setup.group.write { db in try db.execute(sql: "INSERT INTO numbers VALUES (?)", arguments: [n]); return n }
+        }
+
+        // 1 leads and waits for the writer; 2 queues first, so it leads the next group, and 3...6 join it.
+        let first = Task { try await insert(1) }
+        while !setup.group.isWaitingForWriter { try await Task.sleep(for: .milliseconds(5)) }
+        let leader = Task { try await insert(2) }
+        try await setup.waitForWaiting(1)
+        let followers = Task {
+            try await withThrowingTaskGroup(of: Int.self) { tasks in
+                for n in 3...6 { tasks.addTask { try await insert(n) } }
+                return try await tasks.reduce(into: [Int]()) { $0.append($1) }.sorted()
+            }
+        }
+        try await setup.waitForWaiting(5)
+        leader.cancel()
+        release.signal()
+        try await holder.value
+
+        #expect(try await first.value == 1)
+        #expect(try await followers.value == [3, 4, 5, 6])
+        #expect(try await leader.value == 2)
+        #expect(try setup.stored() == [1, 2, 3, 4, 5, 6])
+    }
 }
 
 @Suite("A long bulk write lets waiting opt-outs in")

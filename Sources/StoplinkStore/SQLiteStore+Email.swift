@@ -63,7 +63,7 @@ extension SQLiteStore {
 
     public func queueDigests(companyID: String, day: String?, subject: String, body: String, at: Date) async throws -> Int {
         let now = Millis.from(at)
-        return try await write { db in
+        return try await backgroundWrite { db in
             try db.execute(
                 sql: """
                     INSERT INTO emails (company_id, address, kind, digest_day, subject, body, next_attempt_at, created_at)
@@ -108,7 +108,7 @@ extension SQLiteStore {
     public func claimDueEmails(at: Date, lease: TimeInterval, limit: Int) async throws -> [QueuedEmail] {
         let now = Millis.from(at)
         let leasedUntil = Millis.from(at.addingTimeInterval(lease))
-        return try await write { db in
+        return try await backgroundWrite { db in
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT id FROM emails WHERE status = 'pending' AND next_attempt_at <= ?
                   AND (claimed_until IS NULL OR claimed_until <= ?)
@@ -122,7 +122,7 @@ extension SQLiteStore {
 
     public func recordEmailAttempt(id: Int64, outcome: EmailOutcome, at: Date) async throws {
         let now = Millis.from(at)
-        try await write { db in
+        try await backgroundWrite { db in
             switch outcome {
             case .sent:
                 try db.execute(sql: """

@@ -65,7 +65,7 @@ extension SQLiteStore {
         var total = 0
         while true {
             try Task.checkCancellation()
-            let changed = try await write(batch)
+            let changed = try await backgroundWrite(batch)
             total += changed
             if changed < size { return total }
         }

@@ -6,7 +6,7 @@ import StoplinkCore
 extension SQLiteStore {
     public func recordVisits(_ visits: [Visit]) async throws {
         guard !visits.isEmpty else { return }
-        try await write { db in
+        try await backgroundWrite { db in
             let insert = try db.cachedStatement(sql: "INSERT INTO visits (link_id, kind, visitor, at) VALUES (?, ?, ?, ?)")
             for visit in visits {
                 try insert.execute(arguments: [visit.linkID, visit.kind.rawValue, visit.visitor, Millis.from(visit.at)])

@@ -213,7 +213,7 @@ extension SQLiteStore {
     ) async throws -> [(WebhookEndpoint, [(WebhookDelivery, ConsentEvent)])] {
         let nowMillis = Millis.from(now)
         let leasedUntil = Millis.from(now.addingTimeInterval(lease))
-        return try await write { db in
+        return try await backgroundWrite { db in
             // The head of each enabled endpoint's queue, when it is due and nobody holds it.
             let heads = try Row.fetchAll(
                 db,
@@ -253,7 +253,7 @@ extension SQLiteStore {
     public func releaseClaims(_ deliveries: [WebhookDelivery]) async throws {
         let claimed = deliveries.compactMap { delivery in delivery.claimedUntil.map { (delivery.id, Millis.from($0)) } }
         guard !claimed.isEmpty else { return }
-        try await write { db in
+        try await backgroundWrite { db in
             let release = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET claimed_until = NULL WHERE id = ? AND claimed_until = ?")
             for (id, until) in claimed { try release.execute(arguments: [id, until]) }
         }
@@ -262,7 +262,7 @@ extension SQLiteStore {
     public func recordAttempts(_ attempts: [(deliveryID: Int64, endpointID: String, outcome: AttemptOutcome)], at: Date) async throws {
         guard !attempts.isEmpty else { return }
         let now = Millis.from(at)
-        try await write { db in
+        try await backgroundWrite { db in
             for (deliveryID, endpointID, outcome) in attempts {
                 try Self.recordAttempt(db, deliveryID: deliveryID, endpointID: endpointID, outcome: outcome, now: now)
             }

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GRDB
 import StoplinkCore
+import Synchronization
 @testable import StoplinkStore
 import Testing
 
@@ -243,5 +244,60 @@ struct YieldingBulkWriteTests {
         #expect(stored == phones.count)
         // Issuing again answers the same codes (idempotent across the parts it was committed in).
         #expect(try await store.issueLinks(campaign: campaign, phones: phones, codeLength: 10, at: Sample.now) == links)
+    }
+
+    /// Counts the commits that inserted links, and holds the first such insert until released.
+    final class LinkCommits: TransactionObserver, @unchecked Sendable {
+        let holding = Atomic<Bool>(false)
+        let release = Atomic<Bool>(false)
+        private let lock = NSLock()
+        private var changed = false
+        private var count = 0
+        var commits: Int { lock.withLock { count } }
+
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { eventKind.tableName == "links" }
+        func databaseDidChange(with event: DatabaseEvent) {
+            let first = lock.withLock { () -> Bool in
+                defer { changed = true }
+                return !changed && count == 0
+            }
+            guard first else { return }
+            holding.store(true, ordering: .relaxed)
+            while !release.load(ordering: .relaxed) { usleep(1_000) }
+        }
+        func databaseDidCommit(_ db: Database) {
+            lock.withLock {
+                if changed { count += 1 }
+                changed = false
+            }
+        }
+        func databaseDidRollback(_ db: Database) { lock.withLock { changed = false } }
+    }
+
+    @Test("a background write (the webhook dispatcher's claim) that waits during a 20,000-link issue does not split it")
+    func backgroundWriteWaits() async throws {
+        let queue = try DatabaseQueue()
+        let store = try SQLiteStore(writer: queue)
+        let (_, campaign) = try await store.acmeWithCampaign()
+        let phones = (0..<20_000).map { PhoneNumber(trustedE164: "+3161\(String(format: "%07d", $0))") }
+        let observer = LinkCommits()
+        queue.add(transactionObserver: observer, extent: .databaseLifetime)
+
+        let issue = Task { try await store.issueLinks(campaign: campaign, phones: phones, codeLength: 10, at: Sample.now) }
+        while !observer.holding.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(2)) }
+        // The issue holds the writer; a claim asks for it, as the dispatcher does every 200 ms.
+        let claim = Task { try await store.claimDueDeliveries(at: Sample.now, lease: 60, perEndpoint: 10, endpoints: 10) }
+        var sawWaiting = false
+        for _ in 0..<100 {
+            sawWaiting = sawWaiting || store.group.isWaitingForWriter
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        observer.release.store(true, ordering: .relaxed)
+        let links = try await issue.value
+        _ = try await claim.value
+
+        #expect(!sawWaiting)
+        #expect(observer.commits == 1)
+        #expect(links.count == phones.count)
     }
 }

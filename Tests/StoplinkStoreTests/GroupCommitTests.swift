@@ -204,9 +204,24 @@ struct YieldingBulkWriteTests {
         func databaseDidRollback(_ db: Database) {}
     }
 
-    final actor Order {
-        var finished: [String] = []
-        func add(_ name: String) { finished.append(name) }
+    /// The commits in the order they happened: "issue" for one that inserted links, else "short write".
+    final class CommitOrder: TransactionObserver, @unchecked Sendable {
+        private let lock = NSLock()
+        private var links = false
+        private var order: [String] = []
+        var commits: [String] { lock.withLock { order } }
+
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+        func databaseDidChange(with event: DatabaseEvent) {
+            if event.tableName == "links" { lock.withLock { links = true } }
+        }
+        func databaseDidCommit(_ db: Database) {
+            lock.withLock {
+                order.append(links ? "issue" : "short write")
+                links = false
+            }
+        }
+        func databaseDidRollback(_ db: Database) { lock.withLock { links = false } }
     }
 
     @Test("a short write (a grouped opt-out, or any other) that arrives during a 20,000-link issue is committed before the issue ends, and the issue is whole",
@@ -218,13 +233,10 @@ struct YieldingBulkWriteTests {
         let phones = (0..<20_000).map { PhoneNumber(trustedE164: "+3161\(String(format: "%07d", $0))") }
         let group = store.group
         queue.add(transactionObserver: HoldFirstLink { group.isWaitingForWriter }, extent: .databaseLifetime)
-        let order = Order()
+        let order = CommitOrder()
+        queue.add(transactionObserver: order, extent: .databaseLifetime)
 
-        let issue = Task {
-            let links = try await store.issueLinks(campaign: campaign, phones: phones, codeLength: 10, at: Sample.now)
-            await order.add("issue")
-            return links
-        }
+        let issue = Task { try await store.issueLinks(campaign: campaign, phones: phones, codeLength: 10, at: Sample.now) }
         // Submitted once the issue holds the writer (its first insert waits for this opt-out).
         let optOut = Task {
             if kind == "opt-out" {
@@ -232,12 +244,15 @@ struct YieldingBulkWriteTests {
             } else {
                 _ = try await store.recordFailedAttempt(linkID: 1, at: Sample.now, countingSince: Sample.now)
             }
-            await order.add("short write")
         }
         let links = try await issue.value
         try await optOut.value
 
-        #expect(await order.finished == ["short write", "issue"])
+        // The issue's first part, then the short write, then the rest of the issue.
+        let commits = order.commits
+        #expect(commits.first == "issue")
+        #expect(commits.filter { $0 == "short write" }.count == 1)
+        #expect(commits.last == "issue")
         #expect(links.map(\.phone) == phones)
         #expect(Set(links.map(\.code)).count == phones.count)
         let stored = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM links") }

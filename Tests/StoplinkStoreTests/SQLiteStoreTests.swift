@@ -139,7 +139,7 @@ struct SQLiteStoreTests {
                 try db.execute(sql: """
                     UPDATE companies SET opt_out_scope = 'all', inbound_policy = 'apply';
                     UPDATE campaigns SET purpose = 'transactional';
-                    UPDATE consent_events SET source = 'dashboard';
+                    UPDATE consent_events SET source = 'dashboard', user_id = 'u_1', user_email = 'ann@acme.example';
                     UPDATE webhook_endpoints SET event_types = '["optout.created", "optout.revoked"]';
                     UPDATE webhook_deliveries SET status = 'succeeded';
                     UPDATE inbound_messages SET gateway = 'generic', status = 'dismissed', action = 'ignored';
@@ -167,6 +167,67 @@ struct SQLiteStoreTests {
             try SQLiteStore.endpoint(endpoint)
         }
         #expect(throws: StoreError.unknownStoredValue(column: "campaigns.purpose", value: "spam")) { try SQLiteStore.campaign(campaign) }
+    }
+
+    @Test("upgrading to CHECK constraints keeps every row, the event counter and the foreign keys, and drops the triggers")
+    func checksReplaceTriggersOnUpgrade() async throws {
+        let queue = try DatabaseQueue()
+        try SQLiteMigrations.migrator.migrate(queue, upTo: "016-ledger-actors")
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO companies (id, name, default_country, default_language, created_at) VALUES ('a', 'A', 'NL', 'nl', 0);
+                INSERT INTO campaigns (id, company_id, ref, name, purpose, created_at) VALUES (1, 'a', 'spring', 'Spring', 'marketing', 0);
+                INSERT INTO links (id, code, company_id, campaign_id, phone, created_at) VALUES (1, 'abcdef', 'a', 1, '+31612345671', 0);
+                INSERT INTO visits (link_id, kind, visitor, at) VALUES (1, 'human', 'v1', 5), (1, 'bot', 'v2', 6);
+                INSERT INTO webhook_endpoints (id, company_id, url, description, event_types, secret, created_at)
+                    VALUES ('we_1', 'a', 'https://hooks.example/in', '', '[]', 'whsec_x', 0);
+                """)
+            for index in 1...4 {
+                try db.execute(
+                    sql: """
+                        INSERT INTO consent_events (company_id, action, phone, scope, source, campaign_id, reason, occurred_at, company_seq)
+                        VALUES ('a', 'opt_out', ?, 'marketing', 'link', 1, 'too_many', ?, ?)
+                        """,
+                    arguments: ["+3161234567\(index)", index, index]
+                )
+            }
+            try db.execute(sql: """
+                INSERT INTO suppressions (company_id, phone, scope, since, source, campaign_id, last_seq) VALUES ('a', '+31612345671', 'marketing', 1, 'link', 1, 1);
+                INSERT INTO webhook_deliveries (endpoint_id, seq, status, created_at, number) VALUES ('we_1', 1, 'succeeded', 1, 1), ('we_1', 2, 'pending', 2, 2);
+                DELETE FROM consent_events WHERE seq = 4;
+                """)
+        }
+        @Sendable func snapshot(_ db: Database) throws -> [String] {
+            try ["consent_events ORDER BY seq", "suppressions ORDER BY phone", "webhook_deliveries ORDER BY id", "visits ORDER BY id"].flatMap { table in
+                try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map(\.description)
+            }
+        }
+        let before = try await queue.read(snapshot)
+
+        _ = try SQLiteStore(writer: queue)
+
+        try await queue.read { db in
+            #expect(try snapshot(db) == before)
+            #expect(try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'consent_events'") == 4)
+            let triggers = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('consent_events', 'suppressions', 'webhook_deliveries', 'visits')
+                """)
+            #expect(triggers == [])
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'consent_events' AND sql IS NOT NULL ORDER BY name")
+            #expect(indexes == [
+                "consent_events_by_campaign", "consent_events_by_company_seq", "consent_events_by_number",
+                "consent_events_with_raw_text", "consent_events_with_reason_text",
+            ])
+        }
+        // The next event takes seq 5: the deleted 4 is never given again.
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO consent_events (company_id, action, phone, scope, source, occurred_at, company_seq)
+                VALUES ('a', 'opt_out', '+31612345679', 'marketing', 'api', 9, 5)
+                """)
+            #expect(db.lastInsertedRowID == 5)
+        }
     }
 
     @Test("upgrading numbers each company's existing events 1, 2, 3 in their order; old cursors find their place")

@@ -23,6 +23,40 @@ struct ImportStoreContract {
         }
     }
 
+    @Test("an import queues one delivery per added opt-out for each endpoint that wants it, numbered after the endpoint's last, in feed order",
+          arguments: StoreFactory.all)
+    func queuesDeliveries(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, _) = try await store.acmeWithCampaign()
+            let all = try await store.createEndpoint(companyID: company.id, url: "https://all.example", description: "", eventTypes: [], at: Sample.now)
+            let created = try await store.createEndpoint(
+                companyID: company.id, url: "https://created.example", description: "", eventTypes: ["optout.created"], at: Sample.now
+            )
+            let revoked = try await store.createEndpoint(
+                companyID: company.id, url: "https://revoked.example", description: "", eventTypes: ["optout.revoked"], at: Sample.now
+            )
+            let off = try await store.createEndpoint(companyID: company.id, url: "https://off.example", description: "", eventTypes: [], at: Sample.now)
+            _ = try await store.setEndpointEnabled(id: off.id, companyID: company.id, enabled: false, reason: "test")
+            _ = try await store.recordOptOut(Sample.optOut(company, try Sample.phone(1)))
+            // 4, 2 and 3 are added (2 once), 1 is already opted out.
+            let rows = try [4, 1, 2, 3, 2].map { ImportRow(phone: try Sample.phone($0), optedOutAt: Sample.now, reason: nil) }
+
+            let counts = try await store.importOptOuts(companyID: company.id, rows: rows, scope: .marketing)
+
+            #expect(counts.addedRows == [true, false, true, true, false])
+            let events = try await store.events(companyID: company.id, after: 0, upTo: Int64.max, limit: 10)
+            #expect(try events.map(\.phone) == [1, 4, 2, 3].map { try Sample.phone($0) })
+            for endpoint in [all, created] {
+                let deliveries = try await store.deliveries(endpointID: endpoint.id, limit: 10).sorted { $0.number < $1.number }
+                #expect(deliveries.map(\.number) == [1, 2, 3, 4])
+                #expect(deliveries.map(\.eventSeq) == events.map(\.seq))
+                #expect(deliveries.allSatisfy { $0.status == .pending })
+            }
+            #expect(try await store.deliveries(endpointID: revoked.id, limit: 10).isEmpty)
+            #expect(try await store.deliveries(endpointID: off.id, limit: 10).isEmpty)
+        }
+    }
+
     @Test("an import never narrows an opt-out of everything, and widens a marketing one", arguments: StoreFactory.all)
     func neverNarrows(factory: StoreFactory) async throws {
         try await factory.withStore { store in

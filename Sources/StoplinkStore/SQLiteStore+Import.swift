@@ -6,7 +6,7 @@ import StoplinkCore
 extension SQLiteStore {
     /// Rows an import writes with one set of statements; a waiting opt-out gets the writer
     /// between two of them.
-    static let importChunk = 10_000
+    static let importChunkRows = 10_000
 
     public func importOptOuts(companyID: String, rows: [ImportRow], scope: OptOutScope, actor: ConsentActor?) async throws -> ImportCounts {
         // The scopes of an existing suppression that make a row "already" (the ledger's rule).
@@ -22,7 +22,7 @@ extension SQLiteStore {
             var index = start
             while index < rows.count {
                 if index > start, mustYield() { break }
-                let end = min(index + Self.importChunk, rows.count)
+                let end = min(index + Self.importChunkRows, rows.count)
                 part.added += try Self.importChunk(
                     db, rows: rows, range: index..<end, companyID: companyID, scope: scope, covering: covering,
                     addsOverNothing: addsOverNothing, actor: actor
@@ -82,20 +82,7 @@ extension SQLiteStore {
             arguments: [companyID, scope.rawValue, actor?.userID, actor?.email, head]
         )
         let first = head + 1, last = head + Int64(added.count)
-        try db.execute(
-            sql: """
-                INSERT INTO webhook_deliveries (endpoint_id, seq, next_attempt_at, created_at, number)
-                SELECT w.id, e.seq, e.occurred_at, e.occurred_at,
-                       (SELECT COALESCE(MAX(d.number), 0) FROM webhook_deliveries d WHERE d.endpoint_id = w.id)
-                           + ROW_NUMBER() OVER (PARTITION BY w.id ORDER BY e.company_seq)
-                FROM webhook_endpoints w
-                JOIN consent_events e ON e.company_id = w.company_id AND e.company_seq BETWEEN ? AND ?
-                WHERE w.company_id = ? AND w.enabled = 1
-                  AND (w.event_types = '[]' OR EXISTS (SELECT 1 FROM json_each(w.event_types) WHERE value = ?))
-                ORDER BY w.id, e.company_seq
-                """,
-            arguments: [first, last, companyID, WebhookEventType.of(.optOut)]
-        )
+        try enqueueDeliveries(db, companyID: companyID, feedNumbers: first...last, action: .optOut)
         try db.execute(
             sql: """
                 INSERT INTO suppressions (company_id, phone, scope, since, source, last_seq)

@@ -18,6 +18,26 @@ extension SQLiteStore {
         try statement.execute(arguments: [seq, now, now, companyID, WebhookEventType.of(action)])
     }
 
+    /// Queues, for each enabled endpoint that wants `action`, one delivery per event of the
+    /// company with these feed numbers, numbered after the endpoint's last in feed order (a
+    /// set of imported events at once).
+    static func enqueueDeliveries(_ db: Database, companyID: String, feedNumbers: ClosedRange<Int64>, action: ConsentAction) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO webhook_deliveries (endpoint_id, seq, next_attempt_at, created_at, number)
+                SELECT w.id, e.seq, e.occurred_at, e.occurred_at,
+                       (SELECT COALESCE(MAX(d.number), 0) FROM webhook_deliveries d WHERE d.endpoint_id = w.id)
+                           + ROW_NUMBER() OVER (PARTITION BY w.id ORDER BY e.company_seq)
+                FROM webhook_endpoints w
+                JOIN consent_events e ON e.company_id = w.company_id AND e.company_seq BETWEEN ? AND ?
+                WHERE w.company_id = ? AND w.enabled = 1
+                  AND (w.event_types = '[]' OR EXISTS (SELECT 1 FROM json_each(w.event_types) WHERE value = ?))
+                ORDER BY w.id, e.company_seq
+                """,
+            arguments: [feedNumbers.lowerBound, feedNumbers.upperBound, companyID, WebhookEventType.of(action)]
+        )
+    }
+
     public func createEndpoint(
         companyID: String, url: String, description: String, eventTypes: [String], at: Date
     ) async throws -> WebhookEndpoint {

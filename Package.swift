@@ -103,6 +103,7 @@ let package = Package(
                 "StoplinkServer",
                 "StoplinkTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
     ],

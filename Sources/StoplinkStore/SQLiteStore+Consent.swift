@@ -113,16 +113,31 @@ extension SQLiteStore {
     }
 
     public func check(companyID: String, phones: [PhoneNumber]) async throws -> [CheckResult] {
-        try await writer.read { db in
-            let statement = try db.cachedStatement(sql: Self.suppressionSQL)
-            return try phones.map { phone in
-                CheckResult(
-                    phone: phone,
-                    suppression: try Row.fetchOne(statement, arguments: [companyID, phone.e164]).map { try Self.suppression($0) }
-                )
-            }
+        guard !phones.isEmpty else { return [] }
+        // One statement over the numbers as a JSON array: one snapshot, and only the suppressed
+        // rows come back (a statement per number took a fifth of a 10,000-number check). An
+        // E.164 number is "+" and digits, so it needs no escaping inside the array.
+        var numbers = "["
+        numbers.reserveCapacity(phones.count * 18)
+        for (index, phone) in phones.enumerated() {
+            if index > 0 { numbers += "," }
+            numbers += "\""
+            numbers += phone.e164
+            numbers += "\""
         }
+        numbers += "]"
+        let found = try await writer.read { [numbers] db in
+            try Row.fetchAll(db.cachedStatement(sql: Self.checkSQL), arguments: [companyID, numbers]).map(Self.suppression)
+        }
+        let byNumber = Dictionary(found.map { ($0.phone.e164, $0) }, uniquingKeysWith: { first, _ in first })
+        return phones.map { CheckResult(phone: $0, suppression: byNumber[$0.e164]) }
     }
+
+    static let checkSQL = """
+        SELECT s.*, c.ref AS campaign_ref FROM suppressions s
+        LEFT JOIN campaigns c ON c.id = s.campaign_id
+        WHERE s.company_id = ? AND s.phone IN (SELECT value FROM json_each(?))
+        """
 
     public func recordOptIn(
         companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, actor: ConsentActor?, at: Date

@@ -132,6 +132,31 @@ struct ConsentStoreContract {
         }
     }
 
+    @Test("a check of many numbers finds each suppression once, this company's only, whatever the repeats", arguments: StoreFactory.all)
+    func checkMany(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (company, campaign) = try await store.acmeWithCampaign()
+            let other = try await store.createCompany(name: "Other", defaultCountry: "nl", defaultLanguage: "nl", at: Sample.now)
+            let phones = try (0..<600).map { try Sample.phone($0) }
+            for index in stride(from: 0, to: 600, by: 7) {
+                _ = try await store.recordOptOut(Sample.optOut(company, phones[index], scope: index % 2 == 0 ? .all : .marketing, campaign: campaign))
+            }
+            for index in stride(from: 3, to: 600, by: 5) { _ = try await store.recordOptOut(Sample.optOut(other, phones[index])) }
+            let asked = phones + phones.prefix(50).reversed()
+
+            let results = try await store.check(companyID: company.id, phones: asked)
+
+            #expect(results.map(\.phone) == asked)
+            for (phone, result) in zip(asked, results) {
+                let index = phones.firstIndex(of: phone)!
+                #expect(result.suppression?.phone == (index % 7 == 0 ? phone : nil), "number \(index)")
+                #expect(result.suppression?.scope == (index % 7 == 0 ? (index % 2 == 0 ? .all : .marketing) : nil), "number \(index)")
+                #expect(result.suppression?.campaignRef == (index % 7 == 0 ? "spring-sale" : nil), "number \(index)")
+            }
+            #expect(try await store.check(companyID: company.id, phones: []).isEmpty)
+        }
+    }
+
     @Test("parallel opt-outs of one number write one ledger row", arguments: StoreFactory.all)
     func parallelOptOuts(factory: StoreFactory) async throws {
         try await factory.withStore { store in

@@ -53,12 +53,36 @@ struct CheckAPI: Sendable {
                 source: suppression.source, campaign: suppression.campaignRef
             )
         }
-        struct Answer: Encodable { var results: [Result] }
-        return try APIJSON.response(Answer(results: results))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: Result.answer(results))
+        )
     }
 }
 
 extension CheckAPI.Result {
+    /// `{"results":[...]}` as `APIJSON.encoder` writes it (keys sorted, absent values left out),
+    /// written directly: the encoder took a third of a 10,000-number check.
+    static func answer(_ results: [Self]) -> ByteBuffer {
+        var json = JSONWriter(capacity: 64 + results.count * 40)
+        json.beginObject()
+        json.beginArray("results")
+        for result in results {
+            json.beginObject()
+            json.field("allowed", result.allowed)
+            json.field("campaign", result.campaign)
+            json.field("error", result.error)
+            json.field("phone", result.phone)
+            json.field("scope", result.scope?.rawValue)
+            json.field("since", result.since)
+            json.field("source", result.source?.rawValue)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        return json.buffer
+    }
+
     /// An input number, read with the company's default country.
     struct Read {
         var input: String

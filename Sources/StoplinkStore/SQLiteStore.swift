@@ -10,11 +10,14 @@ public struct SQLiteStore: Store {
     let group: GroupCommit
     /// Companies decoded from their rows, reused while a row is unchanged.
     let decoded = DecodedCompanies()
+    /// Copies the log back into the file (nil for an in-memory database).
+    let checkpointer: WALCheckpointer?
 
     /// Runs the migrations on `writer` (SQLite is one process, so opening is migrating); tests
     /// may pass an in-memory queue. Refuses a database a newer build has migrated.
-    public init(writer: any DatabaseWriter) throws {
+    public init(writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil) throws {
         self.writer = writer
+        self.checkpointer = checkpointer
         self.group = GroupCommit(writer: writer)
         let migrator = SQLiteMigrations.migrator
         let unknown = try writer.read { db in
@@ -31,12 +34,15 @@ public struct SQLiteStore: Store {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // The log is copied back by `WALCheckpointer`, not inside a commit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             // Random codes and numbers touch random index pages: SQLite's default 2 MB cache
             // turns a bulk issue into disk reads. The writer gets 64 MB, each reader 16 MB.
             let cacheKiB = db.configuration.readonly ? 16 * 1024 : 64 * 1024
             try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
         }
-        return try SQLiteStore(writer: DatabasePool(path: path, configuration: configuration))
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        return try SQLiteStore(writer: pool, checkpointer: WALCheckpointer(path: pool.path))
     }
 
     /// One short write in its own transaction. Every write but the bulk ones goes through here
@@ -82,8 +88,8 @@ public struct SQLiteStore: Store {
         try await writer.read { db in try SQLiteMigrations.migrator.hasCompletedMigrations(db) }
     }
 
-    /// SQLite runs inside the process: nothing to run beside it.
-    public var services: [any Service] { [] }
+    /// SQLite runs inside the process; beside it only the log's checkpoints.
+    public var services: [any Service] { checkpointer.map { [$0] } ?? [] }
 
     /// Closes the file's connections; the store must not be used afterwards.
     public func close() throws {

@@ -187,14 +187,19 @@ struct GroupCommitTests {
 
 @Suite("A long bulk write lets waiting opt-outs in")
 struct YieldingBulkWriteTests {
-    /// Holds the first insert into `links` of a transaction until `ready()` is true, so the
-    /// opt-out below is surely waiting for the writer while the bulk issue is under way.
+    /// Holds the bulk write's first change to `table` (`links` for an issue, the temporary
+    /// `import_rows` for an import) until `ready()` is true, so the short write below is surely
+    /// waiting for the writer while the bulk write is under way.
     final class HoldFirstLink: TransactionObserver, @unchecked Sendable {
+        let table: String
         let ready: @Sendable () -> Bool
         private var held = false
-        init(until ready: @escaping @Sendable () -> Bool) { self.ready = ready }
+        init(table: String = "links", until ready: @escaping @Sendable () -> Bool) {
+            self.table = table
+            self.ready = ready
+        }
 
-        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { eventKind.tableName == "links" }
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { eventKind.tableName == table }
         func databaseDidChange(with event: DatabaseEvent) {
             guard !held else { return }
             held = true
@@ -204,16 +209,19 @@ struct YieldingBulkWriteTests {
         func databaseDidRollback(_ db: Database) {}
     }
 
-    /// The commits in the order they happened: "issue" for one that inserted links, else "short write".
+    /// The commits in the order they happened: "issue" for one that changed `table` (the bulk
+    /// write's own), else "short write".
     final class CommitOrder: TransactionObserver, @unchecked Sendable {
+        let table: String
         private let lock = NSLock()
         private var links = false
         private var order: [String] = []
         var commits: [String] { lock.withLock { order } }
+        init(table: String = "links") { self.table = table }
 
         func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
         func databaseDidChange(with event: DatabaseEvent) {
-            if event.tableName == "links" { lock.withLock { links = true } }
+            if event.tableName == table { lock.withLock { links = true } }
         }
         func databaseDidCommit(_ db: Database) {
             lock.withLock {
@@ -259,6 +267,39 @@ struct YieldingBulkWriteTests {
         #expect(stored == phones.count)
         // Issuing again answers the same codes (idempotent across the parts it was committed in).
         #expect(try await store.issueLinks(campaign: campaign, phones: phones, codeLength: 10, at: Sample.now) == links)
+    }
+
+    @Test("an opt-out that arrives during a 30,000-row import is committed before the import ends, and the import is whole")
+    func optOutDuringImport() async throws {
+        let queue = try DatabaseQueue()
+        let store = try SQLiteStore(writer: queue)
+        let company = try await store.acme()
+        let rows = (0..<30_000).map {
+            ImportRow(phone: PhoneNumber(trustedE164: "+3161\(String(format: "%07d", $0))"), optedOutAt: Sample.now, reason: nil)
+        }
+        let group = store.group
+        queue.add(transactionObserver: HoldFirstLink(table: "import_rows") { group.isWaitingForWriter }, extent: .databaseLifetime)
+        let order = CommitOrder(table: "import_rows")
+        queue.add(transactionObserver: order, extent: .databaseLifetime)
+
+        let imported = Task { try await store.importOptOuts(companyID: company.id, rows: rows, scope: .marketing, actor: nil) }
+        // Submitted once the import holds the writer (its first row waits for this opt-out).
+        let optOut = Task { try await store.recordOptOut(Sample.optOut(company, PhoneNumber(trustedE164: "+31699999999"))) }
+        let counts = try await imported.value
+        let outcome = try await optOut.value
+
+        // The import's first chunk, then the opt-out, then the rest of the import.
+        let commits = order.commits
+        #expect(commits.first == "issue")
+        #expect(commits.filter { $0 == "short write" }.count == 1)
+        #expect(commits.last == "issue")
+        #expect(outcome.recorded != nil)
+        #expect(counts.added == rows.count)
+        let stored = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM suppressions") }
+        #expect(stored == rows.count + 1)
+        // The feed numbers every event once, the opt-out among the import's, without a gap.
+        let seqs = try await queue.read { db in try Int64.fetchAll(db, sql: "SELECT company_seq FROM consent_events ORDER BY company_seq") }
+        #expect(seqs == Array(1...Int64(rows.count + 1)))
     }
 
     /// Counts the commits that inserted links, and holds the first such insert until released.

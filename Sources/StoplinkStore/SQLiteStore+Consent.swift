@@ -20,13 +20,16 @@ extension SQLiteStore {
             if let current, LedgerRules.optOut(request.scope, over: current.scope) != .record {
                 return .alreadyOptedOut(current)
             }
-            try db.execute(
+            // Prepared once per connection: parsing these two statements on every opt-out was a
+            // visible part of the opt-out's CPU in the profile.
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO consent_events
                         (company_id, action, phone, scope, source, campaign_id, reason, reason_text, raw_text, occurred_at,
                          user_id, user_email, company_seq)
                     VALUES (?, 'opt_out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(Self.nextCompanySeq))
-                    """,
+                    """
+            ).execute(
                 arguments: [request.companyID, request.phone.e164, request.scope.rawValue, request.source.rawValue,
                             request.campaignID, request.reason, request.reasonText, request.rawText,
                             Millis.from(request.occurredAt), request.actor?.userID, request.actor?.email, request.companyID]
@@ -34,14 +37,15 @@ extension SQLiteStore {
             let seq = db.lastInsertedRowID
             try Self.enqueueDeliveries(db, companyID: request.companyID, seq: seq, action: .optOut, at: request.occurredAt)
             try Self.enqueueForwardEmails(db, companyID: request.companyID, seq: seq, at: request.occurredAt)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO suppressions (company_id, phone, scope, since, source, campaign_id, last_seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (company_id, phone) DO UPDATE SET
                         scope = excluded.scope, since = excluded.since, source = excluded.source,
                         campaign_id = excluded.campaign_id, last_seq = excluded.last_seq
-                    """,
+                    """
+            ).execute(
                 arguments: [request.companyID, request.phone.e164, request.scope.rawValue,
                             Millis.from(request.occurredAt), request.source.rawValue, request.campaignID, seq]
             )

@@ -66,7 +66,7 @@ extension SQLiteStore {
     }
 
     private static func idempotencyRow(_ db: Database, companyID: String, key: String) throws -> Row? {
-        try Row.fetchOne(db, sql: "SELECT * FROM idempotency_keys WHERE company_id = ? AND key = ?", arguments: [companyID, key])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM idempotency_keys WHERE company_id = ? AND key = ?"), arguments: [companyID, key])
     }
 
     /// The saved answer of a row; nil while the row is only a reservation.

@@ -28,7 +28,8 @@ extension SQLiteStore {
 
     public func key(prefix: String) async throws -> StoredAPIKey? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE prefix = ?", arguments: [prefix]).map(Self.apiKey)
+            // Every API request looks its key up: the statement is kept prepared.
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE prefix = ?"), arguments: [prefix]).map(Self.apiKey)
         }
     }
 
@@ -57,7 +58,7 @@ extension SQLiteStore {
 
     public func touchKey(prefix: String, at: Date) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE prefix = ?", arguments: [Millis.from(at), prefix])
+            try db.cachedStatement(sql: "UPDATE api_keys SET last_used_at = ? WHERE prefix = ?").execute(arguments: [Millis.from(at), prefix])
         }
     }
 

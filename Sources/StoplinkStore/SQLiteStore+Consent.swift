@@ -66,11 +66,14 @@ extension SQLiteStore {
         }
     }
 
-    static let suppressionSQL = """
+    /// A company's suppressions with their campaign's ref; the caller adds the numbers' condition.
+    static let suppressionsOfCompany = """
         SELECT s.*, c.ref AS campaign_ref FROM suppressions s
         LEFT JOIN campaigns c ON c.id = s.campaign_id
-        WHERE s.company_id = ? AND s.phone = ?
+        WHERE s.company_id = ?
         """
+
+    static let suppressionSQL = suppressionsOfCompany + " AND s.phone = ?"
 
     static func suppression(_ db: Database, companyID: String, phone: PhoneNumber) throws -> Suppression? {
         try Row.fetchOne(db.cachedStatement(sql: suppressionSQL), arguments: [companyID, phone.e164]).map(suppression)
@@ -121,27 +124,15 @@ extension SQLiteStore {
         // One statement over the numbers as a JSON array: one snapshot, and only the suppressed
         // rows come back (a statement per number took a fifth of a 10,000-number check). An
         // E.164 number is "+" and digits, so it needs no escaping inside the array.
-        var numbers = "["
-        numbers.reserveCapacity(phones.count * 18)
-        for (index, phone) in phones.enumerated() {
-            if index > 0 { numbers += "," }
-            numbers += "\""
-            numbers += phone.e164
-            numbers += "\""
-        }
-        numbers += "]"
-        let found = try await writer.read { [numbers] db in
+        let numbers = "[" + phones.map { "\"\($0.e164)\"" }.joined(separator: ",") + "]"
+        let found = try await writer.read { db in
             try Row.fetchAll(db.cachedStatement(sql: Self.checkSQL), arguments: [companyID, numbers]).map(Self.suppression)
         }
         let byNumber = Dictionary(found.map { ($0.phone.e164, $0) }, uniquingKeysWith: { first, _ in first })
         return phones.map { CheckResult(phone: $0, suppression: byNumber[$0.e164]) }
     }
 
-    static let checkSQL = """
-        SELECT s.*, c.ref AS campaign_ref FROM suppressions s
-        LEFT JOIN campaigns c ON c.id = s.campaign_id
-        WHERE s.company_id = ? AND s.phone IN (SELECT value FROM json_each(?))
-        """
+    static let checkSQL = suppressionsOfCompany + " AND s.phone IN (SELECT value FROM json_each(?))"
 
     public func recordOptIn(
         companyID: String, phone: PhoneNumber, source: ConsentSource, evidence: String, actor: ConsentActor?, at: Date

@@ -47,9 +47,8 @@ public struct WALCheckpointer: Service {
         return try DatabaseQueue(path: path, configuration: configuration)
     }
 
-    /// One passive checkpoint: the frames in the log and how many of them are now in the file.
-    @discardableResult
-    static func checkpoint(_ connection: DatabaseQueue) async throws -> (walFrameCount: Int, checkpointedFrameCount: Int) {
-        try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+    /// One passive checkpoint.
+    static func checkpoint(_ connection: DatabaseQueue) async throws {
+        try await connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
     }
 }
